@@ -1,0 +1,6 @@
+"""Shared pytest configuration: fixtures live in tests/fixtures/, one module per real service."""
+
+pytest_plugins = [
+    "tests.fixtures.db",
+    "tests.fixtures.asterisk",
+]
