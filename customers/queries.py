@@ -1,0 +1,55 @@
+"""The read queries whose index use matters, built in one place so tests can EXPLAIN them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, func, select, tuple_
+
+from customers.models import Identity, Interaction
+
+
+def identity_owner(kind: str, value: str) -> Select[tuple[int]]:
+    """The customer id owning a normalised identity (served by UNIQUE(kind, value))."""
+    return select(Identity.customer_id).where(Identity.kind == kind, Identity.value == value)
+
+
+def timeline(
+    customer_id: int, limit: int, before: tuple[datetime, int] | None = None
+) -> Select[tuple[Interaction]]:
+    """Newest-first interactions, keyset-paged on (occurred_at, id) (ix_interactions_timeline)."""
+    query = select(Interaction).where(Interaction.customer_id == customer_id)
+    if before is not None:
+        query = query.where(tuple_(Interaction.occurred_at, Interaction.id) < tuple_(*before))
+    return query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit)
+
+
+def intent_history(
+    customer_id: int, limit: int, since: datetime | None = None
+) -> Select[tuple[str, str, str, datetime, bool]]:
+    query = select(
+        Interaction.intent,
+        Interaction.channel,
+        Interaction.direction,
+        Interaction.occurred_at,
+        Interaction.open,
+    ).where(Interaction.customer_id == customer_id, Interaction.intent.is_not(None))
+    if since is not None:
+        query = query.where(Interaction.occurred_at >= since)
+    return query.order_by(Interaction.occurred_at.desc(), Interaction.id.desc()).limit(limit)
+
+
+def intent_counts(
+    customer_id: int, since: datetime | None = None
+) -> Select[tuple[str, int, datetime]]:
+    """Per-intent counts and last time (ix_interactions_intent covers it)."""
+    count = func.count().label("count")
+    last_at = func.max(Interaction.occurred_at).label("last_at")
+    query = select(Interaction.intent, count, last_at).where(
+        Interaction.customer_id == customer_id, Interaction.intent.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Interaction.occurred_at >= since)
+    return query.group_by(Interaction.intent).order_by(
+        count.desc(), last_at.desc(), Interaction.intent
+    )
