@@ -1,0 +1,201 @@
+"""The FastAGI handler: one call from Asterisk, through a scenario, into the store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from customers.exceptions import JourneyConflict
+from customers.store import CustomerStore
+from ivr.call.lookup import CallerLookup
+from ivr.call.outcome import CallRecord, save_call
+from ivr.call.player import AgiPlayer
+from ivr.fastagi import AGIChannel, AGIHangup
+from ivr.prompts import PromptRenderer
+from ivr.scenario import (
+    Action,
+    Call,
+    ChannelSwitch,
+    Collect,
+    Done,
+    Hangup,
+    Play,
+    PromptDone,
+    Scenario,
+    ScenarioSet,
+    Transfer,
+)
+
+Publish = Callable[[str, Mapping[str, Any]], Awaitable[None]]
+Clock = Callable[[], datetime]
+NORMAL_CLEARING = 16
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IvrHandler:
+    """Runs each FastAGI call through the scenario named by its path (``agi://h/<name>``).
+
+    The outcome reaches Asterisk as channel variables (the dialplan contract in
+    ``asterisk-config/etc/extensions.conf``) and the rest of Omnivox through ``publish``:
+    ``ivr.transfer`` (a caller now waits for an agent) and ``ivr.channel_switch``.
+    """
+
+    def __init__(
+        self,
+        scenarios: ScenarioSet,
+        store: CustomerStore,
+        renderer: PromptRenderer,
+        *,
+        lookup: CallerLookup | None = None,
+        publish: Publish | None = None,
+        clock: Clock = utc_now,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._scenarios = scenarios
+        self._store = store
+        self._renderer = renderer
+        self._lookup = lookup or CallerLookup(store)
+        self._publish = publish
+        self._clock = clock
+        self._log = logger or logging.getLogger("ivr.call")
+
+    async def __call__(self, channel: AGIChannel) -> None:
+        env = channel.env
+        scenario = self._scenarios.get(env.script)
+        if scenario is None:
+            self._log.warning("call %s asked for unknown scenario %r", env.uniqueid, env.script)
+            await channel.set_variable("OMNIVOX_STATUS", "FAILED")
+            return
+        started = self._clock()
+        language = env.query.get("language") or None
+        start = await self._lookup.start(scenario, env.callerid, started, language=language)
+        customer_id = start.customer.id if start.customer else None
+        call_id, journey_id = await self._open_journey(env.uniqueid, scenario, start.phone, started)
+        call = Call(scenario, start.context)
+        failed = False
+        try:
+            await self._run(call, channel, journey_id, customer_id)
+        except AGIHangup:
+            call.hangup(self._clock())
+        except BaseException:
+            failed = True
+            call.hangup(self._clock())
+            raise
+        finally:
+            record = CallRecord(
+                call_id=call_id,
+                journey_id=journey_id,
+                scenario=scenario,
+                journey=call.journey,
+                started_at=started,
+                ended_at=self._clock(),
+                phone=start.phone,
+                customer_id=customer_id,
+                failed=failed,
+            )
+            # Shielded: a server shutting down must not lose the record of a call it cut.
+            await asyncio.shield(save_call(self._store, record, self._log))
+
+    async def _open_journey(
+        self, uniqueid: str, scenario: Scenario, phone: str | None, started: datetime
+    ) -> tuple[str, int]:
+        """A journey row for this call; a channel that runs the IVR twice gets a second one."""
+        call_id = uniqueid or f"omnivox-{started.timestamp():.6f}"
+        for attempt in range(1, 10):
+            try:
+                journey_id = await self._store.start_journey(
+                    call_id,
+                    scenario.name,
+                    scenario_version=scenario.version,
+                    caller=phone,
+                    started_at=started,
+                )
+                return call_id, journey_id
+            except JourneyConflict:
+                call_id = f"{uniqueid}#{attempt + 1}"
+        raise RuntimeError(f"call {uniqueid}: too many journeys on one channel")
+
+    async def _run(
+        self, call: Call, channel: AGIChannel, journey_id: int, customer_id: int | None
+    ) -> None:
+        player = AgiPlayer(channel, self._renderer)
+        action: Action = call.start(self._clock())
+        typed: str | None = None  # a key that interrupted the last prompt
+        while True:
+            match action:
+                case Play():
+                    typed = await player.play(action.prompts, action.interruptible_keys)
+                    action = call.feed(PromptDone(), self._clock())
+                    continue
+                case Collect():
+                    event = await player.collect(action, typed)
+                    action = call.feed(event, self._clock())
+                case ChannelSwitch():
+                    await self._emit(
+                        "ivr.channel_switch",
+                        self._facts(channel, journey_id, customer_id)
+                        | {"kind": action.kind, "intent": action.intent},
+                    )
+                    action = call.feed(PromptDone(), self._clock())
+                case Transfer():
+                    await self._transfer(channel, action, journey_id, customer_id)
+                    return
+                case Hangup():
+                    await channel.set_variable("OMNIVOX_ACTION", "hangup")
+                    await channel.set_variable("OMNIVOX_HANGUP_CAUSE", NORMAL_CLEARING)
+                    return
+                case Done():
+                    return
+            typed = None
+
+    async def _transfer(
+        self, channel: AGIChannel, action: Transfer, journey_id: int, customer_id: int | None
+    ) -> None:
+        variables = {
+            "OMNIVOX_QUEUE": action.service,
+            "OMNIVOX_SKILLS": ",".join(action.skills),
+            "OMNIVOX_PRIORITY": action.priority,
+            "OMNIVOX_INTENT": action.intent or "",
+            "OMNIVOX_LANGUAGE": action.language,
+            "OMNIVOX_JOURNEY": journey_id,
+            "OMNIVOX_CUSTOMER": customer_id or "",
+            "OMNIVOX_ACTION": "queue",  # last: the dialplan acts on it
+        }
+        for name, value in variables.items():
+            await channel.set_variable(name, value)
+        await self._emit(
+            "ivr.transfer",
+            self._facts(channel, journey_id, customer_id)
+            | {
+                "service": action.service,
+                "skills": list(action.skills),
+                "priority": action.priority,
+                "intent": action.intent,
+                "language": action.language,
+            },
+        )
+
+    @staticmethod
+    def _facts(channel: AGIChannel, journey_id: int, customer_id: int | None) -> dict[str, Any]:
+        env = channel.env
+        return {
+            "call_id": env.uniqueid,
+            "channel": env.channel,
+            "caller": env.callerid,
+            "journey_id": journey_id,
+            "customer_id": customer_id,
+        }
+
+    async def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
+        if self._publish is None:
+            return
+        try:
+            await self._publish(topic, payload)
+        except Exception:  # a listener's fault must not drop the caller
+            self._log.exception("publishing %s for call %s failed", topic, payload.get("call_id"))

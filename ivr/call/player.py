@@ -1,0 +1,83 @@
+"""Performs the engine's Play and Collect actions on a FastAGI channel."""
+
+from __future__ import annotations
+
+from ivr.fastagi import AGIChannel
+from ivr.prompts import PromptRenderer
+from ivr.scenario import (
+    Collect,
+    Digits,
+    DigitsPart,
+    Event,
+    FilePart,
+    NoInput,
+    NumberPart,
+    PromptRef,
+    TextPart,
+)
+
+ALL_KEYS = "0123456789*#"
+
+
+class AgiPlayer:
+    """Plays prompts (synthesized text, recordings, digits, numbers) and reads keys.
+
+    Fixed text was rendered when the scenario loaded, so :meth:`PromptRenderer.render` is a
+    cache hit here; only dynamic text (a customer's name, say) is synthesized mid-call.
+    """
+
+    def __init__(self, channel: AGIChannel, renderer: PromptRenderer) -> None:
+        self._channel = channel
+        self._renderer = renderer
+        self._language: str | None = None
+
+    async def play(self, prompts: tuple[PromptRef, ...], keys: str = "") -> str | None:
+        """Play every prompt in order; stop at the first of ``keys`` pressed and return it."""
+        for prompt in prompts:
+            await self._use_language(prompt.language)
+            for part in prompt.parts:
+                pressed = await self._play_part(part, prompt.language, keys)
+                if pressed:
+                    return pressed
+        return None
+
+    async def collect(self, action: Collect, typed_ahead: str | None = None) -> Event:
+        """Play the action's prompts, then read up to ``max_digits`` keys.
+
+        ``typed_ahead`` is a key that cut the previous prompt short: a caller who knows the
+        menu presses during the greeting, and that key answers this question at once.
+        """
+        keys = ALL_KEYS if action.interruptible else ""
+        if typed_ahead and action.interruptible:
+            digits = typed_ahead
+        else:
+            digits = await self.play(action.prompts, keys) or ""
+        terminator = action.terminator or ""
+        if digits and digits == terminator:
+            return Digits("") if action.min_digits == 0 else NoInput()
+        while len(digits) < action.max_digits:
+            key = await self._channel.wait_for_digit(action.timeout_ms)
+            if key is None or (terminator and key == terminator):
+                break
+            digits += key
+        return Digits(digits) if digits else NoInput()
+
+    async def _play_part(self, part: object, language: str, keys: str) -> str | None:
+        match part:
+            case TextPart(text=text):
+                name = await self._renderer.render(text, language)
+                return await self._channel.stream_file(name, keys)
+            case FilePart(path=path):
+                name = await self._renderer.render_file(path)
+                return await self._channel.stream_file(name, keys)
+            case DigitsPart(digits=digits):
+                return await self._channel.say_digits(digits, keys)
+            case NumberPart(number=number):
+                return await self._channel.say_number(number, keys)
+        raise TypeError(f"cannot play prompt part {part!r}")
+
+    async def _use_language(self, language: str) -> None:
+        """Asterisk's own sounds (digits, numbers) follow the channel language."""
+        if language != self._language:
+            await self._channel.set_variable("CHANNEL(language)", language)
+            self._language = language
