@@ -136,6 +136,8 @@ class IvrHandler:
                 case Collect():
                     event = await player.collect(action, typed)
                     action = call.feed(event, self._clock())
+                    typed = player.take_typed_ahead()
+                    continue
                 case ChannelSwitch():
                     await self._emit(
                         "ivr.channel_switch",

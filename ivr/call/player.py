@@ -17,6 +17,7 @@ from ivr.scenario import (
 )
 
 ALL_KEYS = "0123456789*#"
+TERMINATOR_GRACE_MS = 1500
 
 
 class AgiPlayer:
@@ -30,6 +31,7 @@ class AgiPlayer:
         self._channel = channel
         self._renderer = renderer
         self._language: str | None = None
+        self._typed_ahead: str | None = None
 
     async def play(self, prompts: tuple[PromptRef, ...], keys: str = "") -> str | None:
         """Play every prompt in order; stop at the first of ``keys`` pressed and return it."""
@@ -60,7 +62,22 @@ class AgiPlayer:
             if key is None or (terminator and key == terminator):
                 break
             digits += key
+        else:
+            if terminator:
+                await self._swallow_terminator(terminator)
         return Digits(digits) if digits else NoInput()
+
+    def take_typed_ahead(self) -> str | None:
+        """A key pressed after a complete entry, meant for the next question."""
+        key, self._typed_ahead = self._typed_ahead, None
+        return key
+
+    async def _swallow_terminator(self, terminator: str) -> None:
+        """Callers type all the digits and then the terminator anyway; that key must not
+        answer the next question. Anything else they press is kept for it."""
+        key = await self._channel.wait_for_digit(TERMINATOR_GRACE_MS)
+        if key is not None and key != terminator:
+            self._typed_ahead = key
 
     async def _play_part(self, part: object, language: str, keys: str) -> str | None:
         match part:

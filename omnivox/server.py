@@ -1,0 +1,235 @@
+"""The composition root: builds every adapter from :class:`Settings` and runs them together.
+
+Pure cores (scenario engine, personalisation, routing decisions) know nothing of this module;
+it only connects them to FastAGI, HTTP, the database, AMI and Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from customers.db import check, make_engine, make_sessionmaker, migrate, safe_url
+from customers.exceptions import CustomerStoreError
+from customers.store import CustomerStore
+from ivr.call import CallerLookup, IvrHandler
+from ivr.call.handler import Clock, utc_now
+from ivr.fastagi import FastAGIServer, FastAGIStartupError
+from ivr.prompts import PromptRenderer
+from ivr.scenario import ScenarioSet
+from omnivox.config import Settings
+from omnivox.errors import StartupError
+from omnivox.health import Health, Probe
+from omnivox.http import health as health_http
+from omnivox.scenarios import load_scenarios, watch_scenarios
+from routing.ami import AMIAuthError, AMIClient, AMIError
+
+log = logging.getLogger("omnivox")
+Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class EventBus:
+    """In-process publish/subscribe between adapters (the IVR tells the router and desktop)."""
+
+    listeners: list[Listener] = field(default_factory=list)
+    recent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    keep: int = 200
+
+    async def publish(self, topic: str, payload: Any) -> None:
+        item = (topic, dict(payload))
+        self.recent = [*self.recent[-(self.keep - 1) :], item]
+        for listener in list(self.listeners):
+            try:
+                await listener(*item)
+            except Exception:
+                log.exception("listener of %s failed", topic)
+
+
+class OmnivoxServer:
+    """Every long-lived part of a running Omnivox; ``async with`` starts and stops them."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine: AsyncEngine | None = None
+        self.store: CustomerStore | None = None
+        self.renderer: PromptRenderer | None = None
+        self.scenarios: ScenarioSet | None = None
+        self.fastagi: FastAGIServer | None = None
+        self.ami: AMIClient | None = None
+        self.redis: Any = None
+        self.bus = EventBus()
+        self.http_runner: web.AppRunner | None = None
+        self.http_port: int | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._ready = {"ready": False}
+
+    async def __aenter__(self) -> OmnivoxServer:
+        try:
+            await self.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Start in dependency order; any failure is a one-line :class:`StartupError`."""
+        s = self.settings
+        await self._start_store()
+        self.renderer = PromptRenderer(s.sounds, prefix=s.sound_prefix, logger=log)
+        self.scenarios = await load_scenarios(str(s.scenarios), self.renderer, log)
+        if not self.scenarios.names():
+            log.warning("no valid scenario in %s: every call takes the fallback", s.scenarios)
+        await self._start_ami()
+        await self._start_redis()
+        assert self.store is not None
+        handler = IvrHandler(
+            self.scenarios,
+            self.store,
+            self.renderer,
+            lookup=CallerLookup(self.store, default_region=s.default_region, logger=log),
+            publish=self.bus.publish,
+            clock=self.clock,
+        )
+        self.fastagi = FastAGIServer(
+            handler,
+            s.fastagi_bind.host,
+            s.fastagi_bind.port,
+            command_timeout=s.agi_command_timeout,
+        )
+        try:
+            await self.fastagi.start()
+        except FastAGIStartupError as exc:
+            raise StartupError(str(exc)) from None
+        await self._start_http()
+        self._tasks.append(asyncio.create_task(watch_scenarios(self.scenarios, self.renderer, log)))
+        self._ready["ready"] = True
+        log.info(
+            "omnivox ready: FastAGI %s:%d, HTTP %s:%d, database %s",
+            s.fastagi_bind.host,
+            self.fastagi.port,
+            s.http_bind.host,
+            self.http_port,
+            safe_url(s.database_url),
+        )
+
+    async def _start_store(self) -> None:
+        url = self.settings.database_url
+        try:
+            await migrate(url)
+            self.engine = make_engine(url)
+            await check(self.engine)
+        except CustomerStoreError as exc:
+            raise StartupError(f"database {safe_url(url)}: {exc}") from None
+        except OSError as exc:
+            raise StartupError(f"database {safe_url(url)}: {exc}") from None
+        self.store = CustomerStore(
+            make_sessionmaker(self.engine), default_region=self.settings.default_region
+        )
+
+    async def _start_ami(self) -> None:
+        ami = self.settings.ami
+        if ami is None:
+            return
+        self.ami = AMIClient(ami.host, ami.port, ami.username, ami.secret, logger=log)
+        try:
+            await self.ami.connect()
+        except AMIAuthError as exc:
+            raise StartupError(f"AMI {ami.host}:{ami.port}: {exc}") from None
+        except AMIError as exc:
+            # Asterisk may start after us: the client keeps reconnecting, /healthz says down.
+            log.warning("AMI %s:%d not reachable yet: %s", ami.host, ami.port, exc)
+
+    async def _start_redis(self) -> None:
+        url = self.settings.redis_url
+        if url is None:
+            return
+        import redis.asyncio as aioredis
+
+        self.redis = aioredis.from_url(url)
+        try:
+            await self.redis.ping()
+        except Exception as exc:
+            log.warning("Redis at %s not reachable yet: %s", safe_url(url), exc)
+
+    def health(self) -> Health:
+        """One probe per configured dependency; unconfigured ones report ``disabled``."""
+        engine, ami, redis_client = self.engine, self.ami, self.redis
+        db: Probe | None = (lambda: check(engine)) if engine is not None else None
+        ami_probe: Probe | None = ami.ping if ami is not None else None
+        redis_probe: Probe | None = redis_client.ping if redis_client is not None else None
+        return Health(
+            {"database": db, "ami": ami_probe, "redis": redis_probe},
+            disabled_detail={
+                "ami": "no AMI configured (OMNIVOX_AMI_URL)",
+                "redis": "in-process state (OMNIVOX_REDIS_URL unset)",
+            },
+        )
+
+    def build_app(self) -> web.Application:
+        """The HTTP application: health now; the agent desktop and APIs mount here."""
+        app = web.Application()
+        health_http.setup(app, self.health())
+        app[health_http.READY] = self._ready
+        return app
+
+    async def _start_http(self) -> None:
+        bind = self.settings.http_bind
+        self.http_runner = web.AppRunner(self.build_app(), access_log=None)
+        await self.http_runner.setup()
+        site = web.TCPSite(self.http_runner, bind.host, bind.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StartupError(
+                f"HTTP server cannot listen on {bind.host}:{bind.port}: {exc.strerror or exc}"
+            ) from None
+        server = site._server  # aiohttp keeps the asyncio.Server here; the port for port=0
+        sockets = getattr(server, "sockets", None) or []
+        self.http_port = sockets[0].getsockname()[1] if sockets else bind.port
+
+    async def stop(self) -> None:
+        """Stop accepting calls, let running ones finish briefly, then close everything."""
+        self._ready["ready"] = False
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.fastagi is not None:
+            await self.fastagi.close()
+        if self.http_runner is not None:
+            await self.http_runner.cleanup()
+        if self.ami is not None:
+            await self.ami.close()
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.renderer is not None:
+            self.renderer.close()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+async def serve_forever(settings: Settings) -> None:
+    """``omnivox serve``: run until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with OmnivoxServer(settings):
+        await stop.wait()
+        log.info("stopping")

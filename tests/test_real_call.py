@@ -1,0 +1,117 @@
+"""Real calls: Asterisk 22 runs the project's dialplan, Omnivox answers over FastAGI.
+
+The caller's half of each ``Local/`` channel runs the ``caller-sim`` dialplan (waits and
+``SendDTMF``); the test watches AMI and then reads the store as the server wrote it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from customers.store import CustomerStore
+from omnivox.config import AMISettings, Bind, Settings
+from omnivox.server import OmnivoxServer
+from routing.ami import AMIClient, AMIMessage
+from tests.fixtures.asterisk import AsteriskService
+from tests.ivr_helpers import OPEN, running_clock
+
+pytestmark = pytest.mark.asterisk
+ROOT = Path(__file__).resolve().parent.parent
+CALLER = "+14155550123"
+
+
+@pytest.fixture
+async def omnivox(asterisk: AsteriskService, tmp_path: Path) -> AsyncIterator[OmnivoxServer]:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnivox.db'}",
+        ami=AMISettings(
+            asterisk.ami_host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+        ),
+        fastagi_bind=Bind("127.0.0.1", 0),
+        http_bind=Bind("127.0.0.1", 0),
+        scenarios=ROOT / "scenarios",
+        sounds=asterisk.sounds_dir,
+        sound_prefix="omnivox",
+    )
+    async with OmnivoxServer(settings, clock=running_clock(OPEN)) as server:
+        assert server.fastagi is not None
+        asterisk.point_agi("127.0.0.1", server.fastagi.port)
+        yield server
+
+
+@pytest.fixture
+async def ami(asterisk: AsteriskService) -> AsyncIterator[AMIClient]:
+    client = AMIClient(asterisk.ami_host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret)
+    await client.connect()
+    yield client
+    await client.close()
+
+
+def store_of(server: OmnivoxServer) -> CustomerStore:
+    assert server.store is not None
+    return server.store
+
+
+def user_event(name: str, call_id: str) -> object:
+    return lambda e: e.get("UserEvent") == name and e.get("Linkedid") == call_id
+
+
+async def place_call(ami: AMIClient, script: str, caller: str = CALLER) -> str:
+    """Originate a caller into the IVR; returns the call's id (its Linkedid on AMI)."""
+    call_id = f"real-{uuid.uuid4().hex[:12]}"
+    await ami.originate(
+        "Local/s@omnivox-ivr",
+        context="caller-sim",
+        exten="s",
+        caller_id=f'"Real Caller" <{caller}>',
+        variables={"__OMNIVOX_SCENARIO": "telecom", "SIM_SCRIPT": script},
+        channel_id=call_id,
+    )
+    return call_id
+
+
+def ivr_half_hangup(ami: AMIClient) -> asyncio.Future[AMIMessage]:
+    """The next Hangup of an IVR half (``Local/s@omnivox-ivr-...;1``); ask before originating."""
+    return ami.expect(
+        "Hangup", lambda e: "omnivox-ivr" in e.get("Channel", "") and e["Channel"].endswith(";1")
+    )
+
+
+async def test_one_real_call_menu_digits_journey_and_hangup_cause(
+    omnivox: OmnivoxServer, ami: AMIClient
+) -> None:
+    """Billing by its static key 6, the account typed, a text-message link chosen (key 1):
+    the scenario ends the call, the dialplan hangs up with the cause Omnivox set."""
+    result = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxResult")
+    hangup = ivr_half_hangup(ami)
+    call_id = await place_call(ami, "w:2^d:6^w:3^d:55556666#^w:4^d:1^w:30^h")
+    outcome = await asyncio.wait_for(result, 60)
+    ended = await asyncio.wait_for(hangup, 30)
+
+    assert outcome.get("Linkedid") == call_id and ended.get("Linkedid") == call_id
+    assert (outcome["Status"], outcome["Action"], outcome["AGIStatus"]) == (
+        "OK",
+        "hangup",
+        "SUCCESS",
+    )
+    assert ended["Cause"] == "16"
+
+    store = store_of(omnivox)
+    journey = await store.get_journey(outcome["Uniqueid"])
+    assert journey is not None, "the journey is stored under the channel's uniqueid"
+    assert (journey.status, journey.stopped_at) == ("completed", "sms_sent")
+    assert journey.caller == CALLER
+    assert journey.inputs["account_number"] == {"value": "55556666", "source": "voice"}
+    pressed = [(s["node"], s["input"]) for s in journey.path if s["input"] is not None]
+    assert pressed == [("main_menu", "6"), ("identify", "55556666"), ("billing_offer", "1")]
+    customer = await store.find_by_identity("phone", CALLER)
+    assert customer is not None and journey.customer_id == customer.id
+    page = await store.timeline(customer.id)
+    assert [(i.channel, i.intent, i.outcome) for i in page.items] == [
+        ("voice", "billing", "resolved")
+    ]
