@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from customers.exceptions import CustomerStoreError
 from omnivox.config import ConfigError, Settings, load_settings
 from omnivox.errors import OmnivoxError
 
@@ -26,10 +27,10 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from customers.db import migrate
+    from customers.db import migrate, safe_url
 
     asyncio.run(migrate(settings.database_url))
-    print(f"database at {_safe_url(settings.database_url)} is up to date")
+    print(f"database at {safe_url(settings.database_url)} is up to date")
     return 0
 
 
@@ -50,11 +51,6 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         "omnivox simulate: call scripts are not implemented yet (see the QA issue)", file=sys.stderr
     )
     return 2
-
-
-def _safe_url(url: str) -> str:
-    head, sep, tail = url.rpartition("@")
-    return f"{head.split('://')[0]}://***@{tail}" if sep else url
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return args.func(settings, args)
-    except (OmnivoxError, ConfigError) as exc:
+    except (OmnivoxError, ConfigError, CustomerStoreError) as exc:
         print(f"omnivox: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

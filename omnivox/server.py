@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -112,7 +113,7 @@ class OmnivoxServer:
         try:
             await self.fastagi.start()
         except FastAGIStartupError as exc:
-            raise StartupError(str(exc)) from None
+            raise StartupError(exc.strerror or str(exc)) from None
         await self._start_http()
         self._tasks.append(asyncio.create_task(watch_scenarios(self.scenarios, self.renderer, log)))
         self._ready["ready"] = True
@@ -132,7 +133,7 @@ class OmnivoxServer:
             self.engine = make_engine(url)
             await check(self.engine)
         except CustomerStoreError as exc:
-            raise StartupError(f"database {safe_url(url)}: {exc}") from None
+            raise StartupError(str(exc)) from None
         except OSError as exc:
             raise StartupError(f"database {safe_url(url)}: {exc}") from None
         self.store = CustomerStore(
@@ -194,7 +195,8 @@ class OmnivoxServer:
             await site.start()
         except OSError as exc:
             raise StartupError(
-                f"HTTP server cannot listen on {bind.host}:{bind.port}: {exc.strerror or exc}"
+                f"HTTP server cannot listen on {bind.host}:{bind.port}: "
+                f"{os.strerror(exc.errno) if exc.errno else exc}"
             ) from None
         server = site._server  # aiohttp keeps the asyncio.Server here; the port for port=0
         sockets = getattr(server, "sockets", None) or []

@@ -12,7 +12,7 @@ import pytest
 from customers.store import CustomerStore
 from ivr.call import IvrHandler
 from ivr.fastagi import FastAGIServer
-from ivr.fastagi.client import FakeCall, run_call
+from ivr.fastagi.client import FakeCall, presses_on_hearing, run_call
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
 from tests.ivr_helpers import ACCOUNT, OPEN, billing_heavy_customer, running_clock
@@ -51,24 +51,6 @@ async def ivr(
     handler = IvrHandler(scenarios, store, renderer, publish=publish, clock=running_clock())
     async with FastAGIServer(handler, "127.0.0.1", 0, command_timeout=5) as server:
         yield server
-
-
-def presses_on_hearing(key: str) -> Any:
-    """A responder: the caller listens until the menu says ``key``, and presses it right then.
-    Later commands follow the call's digit script."""
-    state = {"pressed": False}
-
-    def respond(cmd: Any) -> str | None:
-        if state["pressed"]:
-            return None
-        if cmd.name == "SAY DIGITS" and cmd.args[0] == key:
-            state["pressed"] = True
-            return f"200 result={ord(key)}"
-        if cmd.name in ("STREAM FILE", "SAY DIGITS"):
-            return "200 result=0 endpos=8000"
-        return None
-
-    return respond
 
 
 def played(call: FakeCall) -> list[str]:

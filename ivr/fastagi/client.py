@@ -224,6 +224,25 @@ def _at(point: CommandPoint, index: int, cmd: ReceivedCommand) -> bool:
     return point == index if isinstance(point, int) else point is not None and point == cmd.name
 
 
+def presses_on_hearing(key: str) -> Responder:
+    """A caller who listens to the menu until it says ``key`` and presses it right then
+    (prompts before it play out uninterrupted); later commands follow the digit script."""
+    pressed = False
+
+    def respond(cmd: ReceivedCommand) -> str | None:
+        nonlocal pressed
+        if pressed:
+            return None
+        if cmd.name == "SAY DIGITS" and cmd.args and cmd.args[0] == key:
+            pressed = True
+            return f"200 result={ord(key)}"
+        if cmd.name in ("STREAM FILE", "SAY DIGITS"):
+            return "200 result=0 endpos=8000"
+        return None
+
+    return respond
+
+
 async def run_call(host: str, port: int, **options: object) -> FakeCall:
     """Connect, answer every command until the server hangs up, and return the finished call."""
     call = FakeCall(host, port, **options)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -92,7 +93,7 @@ class FastAGIServer:
             raise FastAGIStartupError(
                 exc.errno,
                 f"FastAGI server cannot listen on {self._host}:{self._requested_port}: "
-                f"{exc.strerror or exc}",
+                f"{os.strerror(exc.errno) if exc.errno else exc}",
             ) from exc
         self._log.info("FastAGI listening on %s:%d", self._host, self.port)
 

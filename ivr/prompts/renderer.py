@@ -123,14 +123,14 @@ class PromptRenderer:
                 await self._run(self._io_pool, convert, raw, targets, self._sox)
             finally:
                 await self._run(self._io_pool, raw.unlink, True)
-            self._log.info("rendered prompt %s (%s): %.60r", digest, voice, text)
+            self._log.debug("rendered prompt %s (%s): %.60r", digest, voice, text)
         return playback_name(self.prefix, digest)
 
     async def _convert_into_place(self, source: Path, digest: str) -> str:
         targets = sound_paths(self.sound_dir, digest)
         if not await self._run(self._io_pool, _all_exist, targets):
             await self._run(self._io_pool, convert, source, targets, self._sox)
-            self._log.info("converted recorded prompt %s from %s", digest, source)
+            self._log.debug("converted recorded prompt %s from %s", digest, source)
         return playback_name(self.prefix, digest)
 
     def _synthesize(self, text: str, voice: str, digest: str) -> Path:
