@@ -18,7 +18,7 @@ from omnivox.config import AMISettings, Bind, Settings
 from omnivox.server import OmnivoxServer
 from routing.ami import AMIClient, AMIMessage
 from tests.fixtures.asterisk import AsteriskService
-from tests.ivr_helpers import OPEN, running_clock
+from tests.ivr_helpers import ACCOUNT, OPEN, billing_heavy_customer, running_clock
 
 pytestmark = pytest.mark.asterisk
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,3 +115,68 @@ async def test_one_real_call_menu_digits_journey_and_hangup_cause(
     assert [(i.channel, i.intent, i.outcome) for i in page.items] == [
         ("voice", "billing", "resolved")
     ]
+
+
+async def result_of(ami: AMIClient, script: str, caller: str) -> tuple[str, AMIMessage]:
+    """Place a call and wait for the IVR's OmnivoxResult; returns (call id, event)."""
+    result = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxResult")
+    call_id = await place_call(ami, script, caller)
+    outcome = await asyncio.wait_for(result, 60)
+    assert outcome.get("Linkedid") == call_id
+    await ami.hangup(outcome["Channel"])
+    return call_id, outcome
+
+
+async def test_same_scenario_billing_heavy_caller_hears_billing_on_1_unknown_caller_static(
+    omnivox: OmnivoxServer, ami: AMIClient
+) -> None:
+    store = store_of(omnivox)
+    known = await billing_heavy_customer(store, CALLER, OPEN, account=ACCOUNT)
+
+    # Both press 1 during the greeting; for one it means billing, for the other internet.
+    _, heavy = await result_of(ami, "w:2^d:1^w:2^d:1^w:40^h", CALLER)
+    _, stranger = await result_of(ami, "w:2^d:1^w:3^d:55556666#^w:40^h", "+14155550177")
+
+    assert (heavy["Action"], heavy["Queue"]) == ("queue", "billing")
+    assert (stranger["Action"], stranger["Queue"]) == ("queue", "internet_support")
+    mine = await store.get_journey(heavy["Uniqueid"])
+    theirs = await store.get_journey(stranger["Uniqueid"])
+    assert mine is not None and theirs is not None
+    assert mine.customer_id == known
+    order = [(o["key"], o["intent"]) for o in mine.menus[0]["order"]]
+    assert order[0] == ("1", "billing") and mine.menus[0]["promoted"] == ["billing"]
+    static = [(o["key"], o["intent"]) for o in theirs.menus[0]["order"]]
+    assert static[0] == ("1", "internet_support") and ("6", "billing") in static
+    assert theirs.menus[0]["promoted"] == []
+
+    # The known account was confirmed with one key, never typed.
+    assert mine.inputs["account_number"] == {"value": ACCOUNT, "source": "profile"}
+    assert [(s["node"], s["input"]) for s in mine.path if s["input"]] == [
+        ("main_menu", "1"),
+        ("identify", "1"),
+    ]
+    assert theirs.inputs["account_number"] == {"value": "55556666", "source": "voice"}
+
+
+async def test_hangup_mid_menu_is_recorded_as_abandoned(
+    omnivox: OmnivoxServer, ami: AMIClient
+) -> None:
+    store = store_of(omnivox)
+    customer_id = await billing_heavy_customer(store, CALLER, OPEN)
+    hangup = ivr_half_hangup(ami)
+    await place_call(ami, "w:4^h", CALLER)  # hangs up while the menu is read
+    await asyncio.wait_for(hangup, 30)
+
+    async with asyncio.timeout(10):
+        while True:  # the server closes the journey as soon as AGI reports the hang-up
+            journey = await store.latest_journey(customer_id)
+            if journey is not None and journey.status != "in_progress":
+                break
+            await asyncio.sleep(0.1)
+    assert (journey.status, journey.stopped_at) == ("abandoned", "main_menu")
+    assert journey.path[-1]["detail"]["result"] == "caller_hangup"
+    assert journey.ended_at is not None
+    latest = (await store.timeline(customer_id, limit=1)).items[0]
+    assert (latest.channel, latest.outcome, latest.open) == ("voice", "abandoned", True)
+    assert latest.journey_id == journey.id
+    assert omnivox.fastagi is not None and omnivox.fastagi.active_calls == 0

@@ -177,7 +177,18 @@ class AGIChannel:
     ) -> str | None:
         """Play a sound file (no extension); return the escape digit pressed, or None."""
         reply = await self.command("STREAM FILE", name, escape_digits, offset)
+        await self._tell_hangup_from_failure(reply, f"STREAM FILE {name}")
         return self._digit(reply, f"STREAM FILE {name}", minus_one_is_hangup=False)
+
+    async def _tell_hangup_from_failure(self, reply: Reply, what: str) -> None:
+        """``result=-1`` means a missing file *or* a hang-up mid-playback, and the HANGUP line
+        may come after the reply: ask Asterisk (511 on a dead channel) before blaming the file."""
+        if reply.result is None or reply.result >= 0:
+            return
+        if not self.hung_up:
+            await self.command("CHANNEL STATUS")  # raises AGIDeadChannel if the caller is gone
+        if self.hung_up:
+            raise AGIHangup(f"{what}: channel hung up")
 
     async def say_digits(self, digits: str, escape_digits: str = "") -> str | None:
         """Speak ``digits`` one by one in the channel's language; return an escape key or None."""
@@ -194,6 +205,7 @@ class AGIChannel:
     ) -> str | None:
         """Play a file, then wait up to ``timeout_ms`` for one of ``escape_digits``."""
         reply = await self.command("GET OPTION", name, escape_digits, timeout_ms)
+        await self._tell_hangup_from_failure(reply, f"GET OPTION {name}")
         return self._digit(reply, f"GET OPTION {name}", minus_one_is_hangup=False)
 
     async def get_data(
