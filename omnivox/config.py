@@ -60,7 +60,6 @@ class Settings:
     default_region: str = "US"
     log_level: str = "INFO"
     agi_command_timeout: float = 10.0
-    resume_window_minutes: float = 60.0
 
 
 # setting name -> (environment variable, parser)
@@ -162,7 +161,6 @@ _PARSERS: dict[str, Any] = {
     "default_region": _parse_region,
     "log_level": _parse_level,
     "agi_command_timeout": _parse_float,
-    "resume_window_minutes": _parse_float,
 }
 # the name a setting has in the file and the environment, where it differs
 _ALIASES = {"ami": "ami_url"}
