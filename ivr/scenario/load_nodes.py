@@ -13,7 +13,7 @@ COMMON = ("kind",)
 INTERACTIVE = ("retries", "timeout_ms", "invalid", "no_input")
 KEYS: dict[str, tuple[str, ...]] = {
     "say": ("prompt", "next", "interruptible"),
-    "menu": ("prompt", "options", "personalize", "max_promoted", "min_evidence")
+    "menu": ("prompt", "options", "personalize", "max_promoted", "min_evidence", "half_life_days")
     + ("min_confidence",)
     + INTERACTIVE,
     "gather": (
@@ -144,6 +144,12 @@ class NodeParser:
                 r.error(body["min_evidence"].pos, "min_evidence must be >= 0")
             else:
                 policy_args["min_evidence"] = min_evidence
+        half_life = r.scalar(body.get("half_life_days"), float, "half_life_days")
+        if half_life is not None:
+            if half_life <= 0:
+                r.error(body["half_life_days"].pos, "half_life_days must be > 0")
+            else:
+                policy_args["half_life_days"] = half_life
         return m.Menu(
             id=node_id,
             pos=where["@key"],
