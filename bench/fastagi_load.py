@@ -260,7 +260,8 @@ async def drive(sizes: list[int], spec: str, factory: bool, digits: str, script:
         finally:
             server.stop()
     print_table(rows, spec)
-    print(json.dumps(max(rows, key=lambda r: r["concurrent"])))
+    largest = max(rows, key=lambda r: r["concurrent"])
+    print(json.dumps({**largest, "handler": spec, "scenario": script.partition("?")[0]}))
 
 
 def main() -> None:

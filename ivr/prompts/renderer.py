@@ -55,6 +55,8 @@ class PromptRenderer:
         self._io_pool = ThreadPoolExecutor(2, thread_name_prefix="omnivox-prompt-io")
         self._scratch: Path | None = None
         self._tasks: dict[str, asyncio.Task[str]] = {}
+        self._voices: dict[str, str] = {}  # language tag -> voice id
+        self._names: dict[tuple[str, str], str] = {}  # (text, language) -> playback name
         self._closed = False
 
     @property
@@ -64,17 +66,30 @@ class PromptRenderer:
 
     async def voice_for(self, language: str) -> str:
         """The voice id used for ``language``; raises :class:`UnknownLanguageError`."""
-        voices = await self._run(self._synth_pool, self._worker.voices)
-        return choose_voice(language, voices, self._overrides)
+        voice = self._voices.get(language)
+        if voice is None:
+            voices = await self._run(self._synth_pool, self._worker.voices)
+            voice = self._voices[language] = choose_voice(language, voices, self._overrides)
+        return voice
 
     async def render(self, text: str, language: str) -> str:
-        """The playback name of ``text`` spoken in ``language``, synthesizing it if needed."""
+        """The playback name of ``text`` spoken in ``language``, synthesizing it if needed.
+
+        A prompt rendered before is answered from memory: mid-call this is the common case
+        (the scenario's prompts were rendered when it loaded) and must not queue behind the
+        synthesis thread.
+        """
+        known = self._names.get((text, language))
+        if known is not None:
+            return known
         if not text.strip():
             raise PromptError(f"prompt text for language {language!r} is empty")
         tag = normalize_language(language)
         voice = await self.voice_for(tag)
         digest = tts_digest(text, tag, voice)
-        return await self._once(digest, lambda: self._render_tts(text, voice, digest))
+        name = await self._once(digest, lambda: self._render_tts(text, voice, digest))
+        self._names[(text, language)] = name
+        return name
 
     async def render_many(self, items: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
         """Render every (text, language) pair; the result maps each pair to its playback name."""
