@@ -1,0 +1,373 @@
+"""The container files, checked without a Docker engine: the compose services, both images, the
+Asterisk entrypoint's rendering and the shared config install script (run on fake roots)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from omnivox.config import ENV_PREFIX, ConfigError, Settings, load_settings
+from tests.fixtures.asterisk import AsteriskService
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSE = REPO / "docker-compose.yml"
+ASTERISK_IMAGE = REPO / "docker/asterisk.Dockerfile"
+OMNIVOX_IMAGE = REPO / "docker/omnivox.Dockerfile"
+ENTRYPOINT = REPO / "docker/asterisk-entrypoint.sh"
+ASTERISK_CONFIG = REPO / "asterisk-config"
+ETC = ASTERISK_CONFIG / "etc"
+SERVICES = {"asterisk", "postgres", "redis", "omnivox", "callsim"}
+
+# --- parsing helpers ---------------------------------------------------------------------------
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    result: list[tuple[str, str]] = []
+    pending = ""
+    for line in dockerfile.read_text().splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        if line.rstrip().endswith("\\"):
+            pending += line.rstrip()[:-1] + " "
+            continue
+        word, _, args = (pending + line).strip().partition(" ")
+        result.append((word.upper(), " ".join(args.split())))
+        pending = ""
+    return result
+
+
+def args_of(dockerfile: Path, word: str) -> list[str]:
+    return [args for name, args in instructions(dockerfile) if name == word]
+
+
+def copies(dockerfile: Path) -> dict[str, str]:
+    """COPY source -> destination."""
+    return dict(args.rsplit(" ", 1) for args in args_of(dockerfile, "COPY"))  # type: ignore[misc]
+
+
+def resolve(value: Any) -> str:
+    """Compose interpolation with the file's own defaults (``${VAR:-default}``)."""
+
+    def default(match: re.Match[str]) -> str:
+        assert match.group(2) is not None, f"${{{match.group(1)}}} has no default"
+        return match.group(2)
+
+    return re.sub(r"\$\{(\w+):-([^}]*)\}|\$\{(\w+)\}", default, str(value))
+
+
+def conf(path: Path) -> dict[str, list[tuple[str, str]]]:
+    """An Asterisk config file as section -> [(key, value)] (no templates needed here)."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    current = ""
+    for raw in path.read_text().splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("["):
+            current = line[1 : line.index("]")]
+            sections.setdefault(current, [])
+        elif "=" in line:
+            key, _, value = line.partition("=")
+            sections[current].append((key.strip(), value.lstrip(">").strip()))
+    return sections
+
+
+def value(path: Path, section: str, key: str) -> str:
+    values = [v for k, v in conf(path)[section] if k == key]
+    assert len(values) == 1, f"{path.name} [{section}] {key}: {values}"
+    return values[0]
+
+
+def packages_txt() -> list[str]:
+    lines = (ASTERISK_CONFIG / "packages.txt").read_text().splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+
+
+def published(service: dict[str, Any]) -> dict[str, str]:
+    """'target/proto' -> 'published' for a service's short-syntax ports."""
+    result = {}
+    for entry in service.get("ports", []):
+        spec, _, proto = resolve(entry).partition("/")
+        *_, host_port, target = spec.split(":")
+        result[f"{target}/{proto or 'tcp'}"] = host_port
+    return result
+
+
+def mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """target -> (source, read_only) for short- and long-syntax volumes."""
+    result = {}
+    for entry in service.get("volumes", []):
+        if isinstance(entry, dict):
+            result[entry["target"]] = (entry["source"], bool(entry.get("read_only")))
+        else:
+            source, target, *mode = entry.split(":")
+            result[target] = (source, mode == ["ro"])
+    return result
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+@pytest.fixture(scope="module")
+def omnivox_env(compose: dict[str, Any]) -> dict[str, str]:
+    return {k: resolve(v) for k, v in compose["services"]["omnivox"]["environment"].items()}
+
+
+@pytest.fixture(scope="module")
+def asterisk_env(compose: dict[str, Any]) -> dict[str, str]:
+    return {k: resolve(v) for k, v in compose["services"]["asterisk"]["environment"].items()}
+
+
+# --- compose -----------------------------------------------------------------------------------
+
+
+def test_services_profiles_and_healthchecks(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == SERVICES
+    assert services["callsim"]["profiles"] == ["qa"]  # `docker compose up` leaves it out
+    assert [name for name, s in services.items() if "profiles" in s] == ["callsim"]
+    for name in SERVICES - {"callsim"}:
+        check = services[name]["healthcheck"]
+        assert check["test"][0] == "CMD" and len(check["test"]) > 1, name
+        assert {"interval", "timeout", "retries"} <= set(check), name
+    # A one-shot job: the omnivox image's HTTP check is switched off, not inherited.
+    assert services["callsim"]["healthcheck"] == {"disable": True}
+    assert services["omnivox"]["command"] == ["sh", "-c", "omnivox migrate && exec omnivox serve"]
+
+
+def test_dependencies_wait_for_health(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    expected = {"omnivox": {"postgres", "redis", "asterisk"}, "callsim": {"omnivox", "asterisk"}}
+    for name, needs in expected.items():
+        depends = services[name]["depends_on"]
+        assert set(depends) == needs
+        for dependency in needs:
+            assert depends[dependency] == {"condition": "service_healthy"}
+            assert "test" in services[dependency]["healthcheck"]  # or it never turns healthy
+
+
+def assert_settings(env: dict[str, str], tmp_path: Path) -> Settings:
+    """Every name is an ``OMNIVOX_<SETTING>`` of omnivox/config.py and every value parses.
+
+    The environment layer skips names it does not know; the file layer, whose keys are the same
+    names without the prefix, rejects them: so the names go through a settings file.
+    """
+    assert all(name.startswith(ENV_PREFIX) for name in env)
+    toml = tmp_path / "names.toml"
+    toml.write_text(
+        "".join(
+            f"{name.removeprefix(ENV_PREFIX).lower()} = {json.dumps(raw)}\n"
+            for name, raw in env.items()
+        )
+    )
+    try:
+        load_settings(toml, environ={})
+    except ConfigError as exc:
+        pytest.fail(f"not a setting of omnivox/config.py: {exc}")
+    return load_settings(environ=env)
+
+
+def test_omnivox_environment_names_are_settings(
+    omnivox_env: dict[str, str], tmp_path: Path
+) -> None:
+    settings = assert_settings(omnivox_env, tmp_path)
+    assert settings.database_url.startswith("postgresql+asyncpg://")
+    assert "@postgres:5432/" in settings.database_url
+    assert settings.redis_url == "redis://redis:6379/0"
+    assert settings.ami is not None and settings.ami.host == "asterisk"
+    assert str(settings.ami.port) == value(ETC / "manager.conf", "general", "port")
+    assert (settings.fastagi_bind.host, settings.http_bind.host) == ("0.0.0.0", "0.0.0.0")
+
+
+def test_callsim_shares_the_omnivox_image_and_settings(compose: dict[str, Any]) -> None:
+    omnivox, callsim = compose["services"]["omnivox"], compose["services"]["callsim"]
+    assert callsim["build"] == omnivox["build"] and callsim["image"] == omnivox["image"]
+    assert callsim["environment"] == omnivox["environment"]
+    assert callsim["command"][:2] == ["omnivox", "simulate"]
+    assert mounts(callsim)[callsim["command"][2]] == ("./qa", True)
+
+
+def test_ami_reaches_asterisk_with_its_secret(
+    omnivox_env: dict[str, str], asterisk_env: dict[str, str]
+) -> None:
+    ami = load_settings(environ=omnivox_env).ami
+    assert ami is not None
+    assert ami.username in conf(ETC / "manager.conf")
+    # Same secret on both sides; by default the chroot's, so nothing else differs.
+    assert ami.secret == asterisk_env["OMNIVOX_AMI_SECRET"]
+    assert ami.secret == value(ETC / "manager.conf", ami.username, "secret")
+
+
+def test_ports(
+    compose: dict[str, Any], omnivox_env: dict[str, str], asterisk_env: dict[str, str]
+) -> None:
+    settings = load_settings(environ=omnivox_env)
+    omnivox, asterisk = compose["services"]["omnivox"], compose["services"]["asterisk"]
+    assert f"{settings.http_bind.port}/tcp" in published(omnivox)
+    assert str(settings.fastagi_bind.port) in omnivox["expose"]  # Asterisk's side only
+    ports = published(asterisk)
+    assert value(ETC / "manager.conf", "general", "port") + "/tcp" in ports
+    assert asterisk_env["OMNIVOX_SIP_BIND"].rpartition(":")[2] + "/udp" in ports
+    # The RTP range Asterisk is told to use is the one published.
+    assert ports[asterisk_env["OMNIVOX_RTP_PORTS"] + "/udp"] == asterisk_env["OMNIVOX_RTP_PORTS"]
+    # The FastAGI target of the dialplan is the omnivox service's FastAGI port.
+    assert asterisk_env["OMNIVOX_AGI"] == f"omnivox:{settings.fastagi_bind.port}"
+    assert "OMNIVOX_AGI" in dict(conf(ETC / "extensions.conf")["globals"])
+
+
+def test_shared_volumes(compose: dict[str, Any], omnivox_env: dict[str, str]) -> None:
+    services = compose["services"]
+    assert {"prompts", "recordings"} <= set(compose["volumes"])
+    # Where the test fixture's Asterisk plays prompts from, relative to its root.
+    asterisk_sounds = str(AsteriskService(root=Path("/"), process=None).sounds_dir)  # type: ignore[arg-type]
+    asterisk, omnivox = mounts(services["asterisk"]), mounts(services["omnivox"])
+    assert asterisk[asterisk_sounds] == ("prompts", True)
+    assert omnivox[omnivox_env["OMNIVOX_SOUNDS"]] == ("prompts", False)
+    assert asterisk["/var/spool/asterisk/monitor"] == ("recordings", False)
+    assert ("recordings", True) in omnivox.values()
+    # Both images give the prompts directory to the same uid (whichever fills the volume first).
+    uids = {
+        a.partition("=")[2]
+        for image in (ASTERISK_IMAGE, OMNIVOX_IMAGE)
+        for a in args_of(image, "ARG")
+        if a.startswith("OMNIVOX_UID=")
+    }
+    assert len(uids) == 1
+    for service in ("asterisk", "omnivox"):
+        assert resolve(services[service]["build"]["args"]["OMNIVOX_UID"]) in uids
+    assert any(asterisk_sounds in a and "OMNIVOX_UID" in a for a in args_of(ASTERISK_IMAGE, "RUN"))
+    assert any(
+        omnivox_env["OMNIVOX_SOUNDS"] in a and "-o omnivox" in a
+        for a in args_of(OMNIVOX_IMAGE, "RUN")
+    )
+
+
+# --- images ------------------------------------------------------------------------------------
+
+
+def test_asterisk_image_installs_exactly_packages_txt() -> None:
+    assert args_of(ASTERISK_IMAGE, "FROM")[0].startswith("debian:sid")
+    inside = copies(ASTERISK_IMAGE)["asterisk-config/packages.txt"]
+    (install,) = [a for a in args_of(ASTERISK_IMAGE, "RUN") if "apt-get install" in a]
+    assert "--no-install-recommends" in install  # debootstrap --include takes no Recommends
+    (listing,) = re.findall(r"\$\((.*?packages\.txt[^)]*)\)", install)
+    assert inside in listing
+    # The image's own command, run on the real file, lists exactly the packages.
+    real = listing.replace(inside, str(ASTERISK_CONFIG / "packages.txt"))
+    done = subprocess.run(["bash", "-c", real], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == packages_txt()
+
+
+def test_asterisk_image_installs_the_config_with_the_shared_script() -> None:
+    sources = copies(ASTERISK_IMAGE)
+    script = sources["asterisk-config/install-config.sh"]
+    assert sources["asterisk-config/etc"] == str(Path(script).parent / "etc")  # $HERE/etc
+    assert any(a.startswith(f"bash {script} / ") for a in args_of(ASTERISK_IMAGE, "RUN"))
+    entrypoint = sources["docker/asterisk-entrypoint.sh"]
+    assert args_of(ASTERISK_IMAGE, "ENTRYPOINT") == [f'["{entrypoint}"]']
+    (cmd,) = args_of(ASTERISK_IMAGE, "CMD")
+    assert '"-f"' in cmd and '"-U", "asterisk"' in cmd
+    rtp = "{}-{}".format(
+        value(ETC / "rtp.conf", "general", "rtpstart"), value(ETC / "rtp.conf", "general", "rtpend")
+    )
+    (expose,) = args_of(ASTERISK_IMAGE, "EXPOSE")
+    assert set(expose.split()) == {"5038/tcp", "5060/udp", f"{rtp}/udp"}
+    assert "core waitfullybooted" in args_of(ASTERISK_IMAGE, "HEALTHCHECK")[0]
+
+
+def test_omnivox_image_pip_installs_every_package() -> None:
+    sources = copies(OMNIVOX_IMAGE)
+    src = str(Path(sources["pyproject.toml"]).parent)
+    assert any(f"pip install --no-deps {src}" in a for a in args_of(OMNIVOX_IMAGE, "RUN"))
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [
+        p.name
+        for p in REPO.iterdir()
+        if (p / "__init__.py").exists() and any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
+    ]
+    assert packages
+    for package in packages:  # a package left out would be missing from the installed wheel
+        assert sources.get(package) == f"{src}/{package}", package
+    # The dependency layer's one-liner, run on the real pyproject.toml, lists its dependencies.
+    (deps,) = [a for a in args_of(OMNIVOX_IMAGE, "RUN") if "tomllib" in a]
+    code = re.search(r'python -c "(.*?)"', deps).group(1)  # type: ignore[union-attr]
+    code = code.replace(sources["pyproject.toml"], str(REPO / "pyproject.toml"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == pyproject["project"]["dependencies"]
+
+
+def test_omnivox_image_ports_command_environment_health(tmp_path: Path) -> None:
+    assert set(args_of(OMNIVOX_IMAGE, "EXPOSE")[0].split()) == {"4573", "8080"}
+    assert args_of(OMNIVOX_IMAGE, "CMD") == [
+        '["sh", "-c", "omnivox migrate && exec omnivox serve"]'
+    ]
+    env = dict(
+        pair.split("=", 1)
+        for a in args_of(OMNIVOX_IMAGE, "ENV")
+        for pair in a.split()
+        if "=" in pair
+    )
+    settings = assert_settings({k: v for k, v in env.items() if k.startswith("OMNIVOX_")}, tmp_path)
+    assert (settings.fastagi_bind.port, settings.http_bind.port) == (4573, 8080)
+    assert copies(OMNIVOX_IMAGE)["scenarios"] == str(settings.scenarios)
+    checker = copies(OMNIVOX_IMAGE)["docker/omnivox-healthcheck.py"]
+    assert checker in args_of(OMNIVOX_IMAGE, "HEALTHCHECK")[0]
+    assert args_of(OMNIVOX_IMAGE, "USER") == ["omnivox"]
+
+
+def test_dockerignore_keeps_out_the_chroot_but_not_what_images_copy() -> None:
+    patterns = [
+        ln.strip() for ln in (REPO / ".dockerignore").read_text().splitlines() if ln.strip()
+    ]
+    patterns = [p for p in patterns if not p.startswith("#")]
+    assert not any(p.startswith("!") for p in patterns)  # the matcher below has no exceptions
+
+    def excluded(path: str) -> bool:
+        parts = path.split("/")
+        return any(
+            fnmatch.fnmatch("/".join(parts[:i]), p)
+            or (p.startswith("**/") and fnmatch.fnmatch(parts[i - 1], p[3:]))
+            for i in range(1, len(parts) + 1)
+            for p in patterns
+        )
+
+    for heavy in ("var/asterisk-chroot/usr/sbin/asterisk", ".venv/bin/python", ".git/HEAD"):
+        assert excluded(heavy), heavy
+    for image in (ASTERISK_IMAGE, OMNIVOX_IMAGE):
+        for source in copies(image):
+            assert (REPO / source).exists(), source
+            assert not excluded(source), f"{image.name} copies {source}, which .dockerignore drops"
+
+
+def _compose_plugin() -> list[str] | None:
+    docker = shutil.which("docker")
+    if docker is None:
+        return None
+    found = subprocess.run([docker, "compose", "version"], capture_output=True, timeout=30)
+    return [docker, "compose"] if found.returncode == 0 else None
+
+
+@pytest.mark.parametrize("profile", [[], ["--profile", "qa"]], ids=["default", "qa"])
+def test_docker_compose_config_accepts_the_file(profile: list[str]) -> None:
+    command = _compose_plugin()
+    if command is None:
+        pytest.skip("the docker compose plugin is not installed: compose's own validation not run")
+    done = subprocess.run(
+        [*command, "-f", str(COMPOSE), *profile, "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
