@@ -2,7 +2,7 @@
 # A real Asterisk (Debian sid) in a debootstrap chroot, for tests and local runs.
 #
 #   chroot.sh build [DIR]           debootstrap sid with packages.txt (cached, atomic)
-#   chroot.sh install-config [DIR]  replace DIR/etc/asterisk with asterisk-config/etc/*
+#   chroot.sh install-config [DIR]  install-config.sh DIR: asterisk-config/etc/* and sound links
 #   chroot.sh start [DIR]           run Asterisk in the background, wait until fully booted
 #   chroot.sh stop [DIR]            stop it (gracefully, then by its pid)
 #   chroot.sh status [DIR]          exit 0 when Asterisk in DIR answers the CLI
@@ -87,20 +87,8 @@ cmd_build() {
 cmd_install_config() {
     local dir="$1"
     [[ -x "$dir/usr/sbin/asterisk" ]] || die "$dir has no Asterisk: run '$0 build $dir' first"
-    # The package's sample configs autoload every module: the project's set replaces them all.
-    rm -rf "$dir/etc/asterisk"
-    mkdir -p "$dir/etc/asterisk"
-    cp "$HERE"/etc/*.conf "$dir/etc/asterisk/"
-    mkdir -p "$dir/var/lib/asterisk/sounds/omnivox" "$dir/var/log/asterisk" \
-        "$dir/run/asterisk" "$dir/var/spool/asterisk"
-    # Omnivox writes prompts to /var/lib/asterisk/sounds/omnivox; Asterisk looks under its
-    # data dir (/usr/share/asterisk/sounds), so "omnivox/<name>" resolves through this link.
-    ln -sfn /var/lib/asterisk/sounds/omnivox "$dir/usr/share/asterisk/sounds/omnivox"
-    # Debian links only en and en_US to a voice; language "ru" needs its own link.
-    local ru
-    ru="$(cd "$dir/usr/share/asterisk/sounds" && ls -d ru_RU_* 2>/dev/null | head -n 1)"
-    [[ -z "$ru" ]] || ln -sfn "$ru" "$dir/usr/share/asterisk/sounds/ru"
-    echo "chroot.sh: installed $(ls "$HERE"/etc/*.conf | wc -l) config files into $dir/etc/asterisk"
+    # The same step as docker/asterisk.Dockerfile: configs, directories, sound links.
+    bash "$HERE/install-config.sh" "$dir"
 }
 
 cli() { chroot "$1" /usr/sbin/asterisk -C /etc/asterisk/asterisk.conf -rx "$2"; }
