@@ -1,0 +1,1 @@
+"""The router's link to Asterisk: AMI events in, call control out."""
