@@ -60,6 +60,9 @@ class Settings:
     default_region: str = "US"
     log_level: str = "INFO"
     agi_command_timeout: float = 10.0
+    routing: Path = Path("config/routing.yaml")
+    secret_key: str | None = field(default=None, repr=False)
+    speech_model: Path | None = None
 
 
 # setting name -> (environment variable, parser)
@@ -149,6 +152,13 @@ def _parse_str(name: str, raw: Any) -> str:
     return str(raw).strip()
 
 
+def _parse_secret(name: str, raw: Any) -> str:
+    text = str(raw).strip()
+    if len(text) < 16:
+        raise ConfigError(f"{name}: must be at least 16 characters (it signs agent sessions)")
+    return text
+
+
 _PARSERS: dict[str, Any] = {
     "database_url": _parse_db,
     "redis_url": _parse_redis,
@@ -161,6 +171,9 @@ _PARSERS: dict[str, Any] = {
     "default_region": _parse_region,
     "log_level": _parse_level,
     "agi_command_timeout": _parse_float,
+    "routing": lambda n, raw: Path(_parse_str(n, raw)),
+    "secret_key": _parse_secret,
+    "speech_model": lambda n, raw: Path(str(raw).strip()) if str(raw).strip() else None,
 }
 # the name a setting has in the file and the environment, where it differs
 _ALIASES = {"ami": "ami_url"}
