@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from customers.store import CustomerStore
+from ivr.fastagi import AGIChannel, FastAGIServer
 from omnivox.config import AMISettings, Bind, Settings
 from omnivox.server import OmnivoxServer
 from routing.ami import AMIClient, AMIMessage
@@ -180,3 +181,23 @@ async def test_hangup_mid_menu_is_recorded_as_abandoned(
     assert (latest.channel, latest.outcome, latest.open) == ("voice", "abandoned", True)
     assert latest.journey_id == journey.id
     assert omnivox.fastagi is not None and omnivox.fastagi.active_calls == 0
+
+
+async def test_a_failing_handler_leaves_the_caller_in_the_fallback_not_in_silence(
+    asterisk: AsteriskService, ami: AMIClient
+) -> None:
+    async def broken(channel: AGIChannel) -> None:
+        await channel.answer()
+        raise RuntimeError("a bug in a handler")
+
+    async with FastAGIServer(broken, "127.0.0.1", 0) as server:
+        asterisk.point_agi("127.0.0.1", server.port)
+        fallback = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxFallback")
+        hangup = ivr_half_hangup(ami)
+        call_id = await place_call(ami, "w:20^h")
+        event = await asyncio.wait_for(fallback, 20)
+        ended = await asyncio.wait_for(hangup, 30)
+        assert server.stats.failures == 1
+    assert event.get("Linkedid") == call_id
+    assert event["Reason"] == "agi SUCCESS status FAILED"
+    assert ended["Cause"] == "41"
