@@ -78,9 +78,20 @@ class IvrHandler:
         customer_id = start.customer.id if start.customer else None
         call_id, journey_id = await self._open_journey(env.uniqueid, scenario, start.phone, started)
         call = Call(scenario, start.context)
+        view = start.context.customer
+        facts = {
+            "call_id": env.uniqueid,
+            "channel": env.channel,
+            "caller": start.phone or env.callerid,
+            "journey_id": journey_id,
+            "customer_id": customer_id,
+            "vip": bool(view and view.vip),
+            "segment": view.segment if view else None,
+            "scenario": scenario.name,
+        }
         failed = False
         try:
-            await self._run(call, channel, journey_id, customer_id)
+            await self._run(call, channel, facts)
         except AGIHangup:
             call.hangup(self._clock())
         except BaseException:
@@ -121,9 +132,7 @@ class IvrHandler:
                 call_id = f"{uniqueid}#{attempt + 1}"
         raise RuntimeError(f"call {uniqueid}: too many journeys on one channel")
 
-    async def _run(
-        self, call: Call, channel: AGIChannel, journey_id: int, customer_id: int | None
-    ) -> None:
+    async def _run(self, call: Call, channel: AGIChannel, facts: dict[str, Any]) -> None:
         player = AgiPlayer(channel, self._renderer)
         action: Action = call.start(self._clock())
         typed: str | None = None  # a key that interrupted the last prompt
@@ -141,12 +150,11 @@ class IvrHandler:
                 case ChannelSwitch():
                     await self._emit(
                         "ivr.channel_switch",
-                        self._facts(channel, journey_id, customer_id)
-                        | {"kind": action.kind, "intent": action.intent},
+                        facts | {"kind": action.kind, "intent": action.intent},
                     )
                     action = call.feed(PromptDone(), self._clock())
                 case Transfer():
-                    await self._transfer(channel, action, journey_id, customer_id)
+                    await self._transfer(channel, action, facts)
                     return
                 case Hangup():
                     await channel.set_variable("OMNIVOX_ACTION", "hangup")
@@ -156,24 +164,22 @@ class IvrHandler:
                     return
             typed = None
 
-    async def _transfer(
-        self, channel: AGIChannel, action: Transfer, journey_id: int, customer_id: int | None
-    ) -> None:
+    async def _transfer(self, channel: AGIChannel, action: Transfer, facts: dict[str, Any]) -> None:
         variables = {
             "OMNIVOX_QUEUE": action.service,
             "OMNIVOX_SKILLS": ",".join(action.skills),
             "OMNIVOX_PRIORITY": action.priority,
             "OMNIVOX_INTENT": action.intent or "",
             "OMNIVOX_LANGUAGE": action.language,
-            "OMNIVOX_JOURNEY": journey_id,
-            "OMNIVOX_CUSTOMER": customer_id or "",
+            "OMNIVOX_JOURNEY": facts["journey_id"],
+            "OMNIVOX_CUSTOMER": facts["customer_id"] or "",
             "OMNIVOX_ACTION": "queue",  # last: the dialplan acts on it
         }
         for name, value in variables.items():
             await channel.set_variable(name, value)
         await self._emit(
             "ivr.transfer",
-            self._facts(channel, journey_id, customer_id)
+            facts
             | {
                 "service": action.service,
                 "skills": list(action.skills),
@@ -182,17 +188,6 @@ class IvrHandler:
                 "language": action.language,
             },
         )
-
-    @staticmethod
-    def _facts(channel: AGIChannel, journey_id: int, customer_id: int | None) -> dict[str, Any]:
-        env = channel.env
-        return {
-            "call_id": env.uniqueid,
-            "channel": env.channel,
-            "caller": env.callerid,
-            "journey_id": journey_id,
-            "customer_id": customer_id,
-        }
 
     async def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
         if self._publish is None:
