@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -32,6 +33,10 @@ from omnivox.health import Health, Probe
 from omnivox.http import health as health_http
 from omnivox.scenarios import load_scenarios, watch_scenarios
 from routing.ami import AMIAuthError, AMIClient, AMIError
+from routing.core.config import ConfigError as RoutingConfigError
+from routing.core.config import parse_config
+from routing.service import Registry, Router
+from routing.service import http as routing_http
 
 log = logging.getLogger("omnivox")
 Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -69,6 +74,7 @@ class OmnivoxServer:
         self.ami: AMIClient | None = None
         self.redis: Any = None
         self.bus = EventBus()
+        self.router: Router | None = None
         self.http_runner: web.AppRunner | None = None
         self.http_port: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -96,6 +102,7 @@ class OmnivoxServer:
         await self._start_ami()
         await self._start_redis()
         assert self.store is not None
+        await self._start_router()
         handler = IvrHandler(
             self.scenarios,
             self.store,
@@ -153,6 +160,25 @@ class OmnivoxServer:
             # Asterisk may start after us: the client keeps reconnecting, /healthz says down.
             log.warning("AMI %s:%d not reachable yet: %s", ami.host, ami.port, exc)
 
+    async def _start_router(self) -> None:
+        """The router over the services of the routing file and the agents in the store."""
+        path = self.settings.routing
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            log.warning("no routing file %s: transferred callers wait, no agent is offered", path)
+            return
+        try:
+            config = parse_config(yaml.safe_load(text))
+        except (RoutingConfigError, yaml.YAMLError) as exc:
+            raise StartupError(f"routing file {path}: {exc}") from None
+        assert self.store is not None
+        self.router = Router(Registry(config.services), control=self.ami, publish=self.bus.publish)
+        for record in await self.store.list_agents():
+            self.router.add_agent(record)
+        self.bus.listeners.append(self.router.on_bus)
+        await self.router.start()
+
     async def _start_redis(self) -> None:
         url = self.settings.redis_url
         if url is None:
@@ -184,6 +210,8 @@ class OmnivoxServer:
         app = web.Application()
         health_http.setup(app, self.health())
         app[health_http.READY] = self._ready
+        if self.router is not None and self.store is not None:
+            routing_http.setup(app, self.router, self.store)
         return app
 
     async def _start_http(self) -> None:
@@ -213,6 +241,8 @@ class OmnivoxServer:
         self._tasks.clear()
         if self.fastagi is not None:
             await self.fastagi.close()
+        if self.router is not None:
+            await self.router.close()
         if self.http_runner is not None:
             await self.http_runner.cleanup()
         if self.ami is not None:

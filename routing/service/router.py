@@ -69,6 +69,9 @@ class Router:
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
 
+    def now(self) -> float:
+        return self._clock()
+
     # --- life cycle ---------------------------------------------------------------------
 
     async def start(self) -> None:

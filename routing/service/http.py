@@ -1,0 +1,99 @@
+"""The router's HTTP API: agents (create, list, state) and the calls it holds.
+
+``POST /api/agents``, ``GET /api/agents``, ``PUT /api/agents/{id}/state``, ``GET /api/contacts``.
+Errors are 4xx with ``{"error": reason, "field": name}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from customers.exceptions import Conflict, InvalidValue
+from customers.store import CustomerStore
+from routing.service.registry import TransitionError
+from routing.service.router import Router
+
+ROUTER = web.AppKey("router", Router)
+STORE = web.AppKey("routing_store", CustomerStore)
+
+
+def _error(status: type[web.HTTPException], reason: str, field: str | None = None) -> Exception:
+    body: dict[str, Any] = {"error": reason}
+    if field:
+        body["field"] = field
+    return status(text=web.json_response(body).text, content_type="application/json")
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise _error(web.HTTPBadRequest, "body is not JSON") from None
+    if not isinstance(data, dict):
+        raise _error(web.HTTPBadRequest, "body must be a JSON object")
+    return data
+
+
+async def create_agent(request: web.Request) -> web.Response:
+    data = await _json(request)
+    for name in ("login", "name", "endpoint"):
+        if not isinstance(data.get(name), str) or not data[name].strip():
+            raise _error(web.HTTPUnprocessableEntity, f"{name} is required (text)", name)
+    skills = data.get("skills", {})
+    if not isinstance(skills, dict):
+        raise _error(web.HTTPUnprocessableEntity, "skills must map skill -> level 1..10", "skills")
+    try:
+        record = await request.app[STORE].create_agent(
+            data["login"],
+            data["name"],
+            data["endpoint"],
+            role=data.get("role", "agent"),
+            team=data.get("team"),
+            skills=skills,
+        )
+    except InvalidValue as exc:
+        raise _error(web.HTTPUnprocessableEntity, str(exc), exc.field) from None
+    except Conflict as exc:
+        raise _error(web.HTTPConflict, str(exc), "login") from None
+    entry = request.app[ROUTER].add_agent(record)
+    return web.json_response(entry.to_dict(request.app[ROUTER].now()), status=201)
+
+
+async def list_agents(request: web.Request) -> web.Response:
+    router = request.app[ROUTER]
+    now = router.now()
+    return web.json_response([e.to_dict(now) for e in router.registry.agents.values()])
+
+
+async def set_state(request: web.Request) -> web.Response:
+    data = await _json(request)
+    state = data.get("state")
+    if not isinstance(state, str):
+        raise _error(web.HTTPUnprocessableEntity, "state is required", "state")
+    router = request.app[ROUTER]
+    agent_id = request.match_info["id"]
+    if agent_id not in router.registry.agents:
+        raise _error(web.HTTPNotFound, f"no agent {agent_id}")
+    try:
+        view = await router.set_state(agent_id, state, data.get("reason"))
+    except TransitionError as exc:
+        raise _error(web.HTTPConflict, str(exc), "state") from None
+    return web.json_response(view)
+
+
+async def list_contacts(request: web.Request) -> web.Response:
+    router = request.app[ROUTER]
+    now = router.now()
+    return web.json_response([c.to_dict(now) for c in router.registry.calls.values()])
+
+
+def setup(app: web.Application, router: Router, store: CustomerStore) -> None:
+    """Mount the router's routes on ``app``."""
+    app[ROUTER] = router
+    app[STORE] = store
+    app.router.add_post("/api/agents", create_agent)
+    app.router.add_get("/api/agents", list_agents)
+    app.router.add_put("/api/agents/{id}/state", set_state)
+    app.router.add_get("/api/contacts", list_contacts)

@@ -1,0 +1,153 @@
+"""Routing through a real Asterisk 22: the IVR hands the caller over, the router picks the
+agent, AMI Redirect connects them, Dial rings the agent (stand-in agents of ``agent-sim``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from omnivox.config import AMISettings, Bind, Settings
+from omnivox.server import OmnivoxServer
+from routing.ami import AMIClient
+from tests.fixtures.asterisk import AsteriskService
+from tests.ivr_helpers import OPEN, running_clock
+from tests.test_real_call import place_call
+
+pytestmark = pytest.mark.asterisk
+ROOT = Path(__file__).resolve().parent.parent
+TO_BILLING = "w:2^d:6^w:2^d:55556666#^w:1^d:3^w:60^h"  # billing, account, "keep waiting"
+
+
+@pytest.fixture
+async def omnivox(asterisk: AsteriskService, tmp_path: Path) -> AsyncIterator[OmnivoxServer]:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnivox.db'}",
+        ami=AMISettings(
+            asterisk.ami_host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
+        ),
+        fastagi_bind=Bind("127.0.0.1", 0),
+        http_bind=Bind("127.0.0.1", 0),
+        scenarios=ROOT / "scenarios",
+        sounds=asterisk.sounds_dir,
+        routing=ROOT / "config" / "routing.yaml",
+    )
+    async with OmnivoxServer(settings, clock=running_clock(OPEN)) as server:
+        assert server.fastagi is not None
+        asterisk.point_agi("127.0.0.1", server.fastagi.port)
+        asterisk.set_global("OMNIVOX_RING_TIMEOUT", "4")
+        yield server
+
+
+@pytest.fixture
+async def ami(asterisk: AsteriskService) -> AsyncIterator[AMIClient]:
+    client = AMIClient(asterisk.ami_host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret)
+    await client.connect()
+    yield client
+    await client.close()
+
+
+class Api:
+    def __init__(self, http: aiohttp.ClientSession, port: int) -> None:
+        self.http, self.base = http, f"http://127.0.0.1:{port}"
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        async with self.http.request(method, self.base + path, json=body) as reply:
+            return reply.status, await reply.json()
+
+    async def ready_agent(self, login: str, endpoint: str, skills: dict[str, int]) -> str:
+        status, agent = await self.call(
+            "POST",
+            "/api/agents",
+            {"login": login, "name": login, "endpoint": endpoint, "skills": skills},
+        )
+        assert status == 201, agent
+        status, view = await self.call(
+            "PUT", f"/api/agents/{agent['id']}/state", {"state": "ready"}
+        )
+        assert status == 200 and view["state"] == "ready", view
+        return str(agent["id"])
+
+
+@pytest.fixture
+async def api(omnivox: OmnivoxServer) -> AsyncIterator[Api]:
+    assert omnivox.http_port is not None
+    async with aiohttp.ClientSession() as http:
+        yield Api(http, omnivox.http_port)
+
+
+def answered_by_agent(event: Any) -> bool:
+    return event.get("DialStatus") == "ANSWER" and "agent-sim" in event.get("DestChannel", "")
+
+
+async def wait_for_topic(server: OmnivoxServer, topic: str) -> dict[str, Any]:
+    """The first ``topic`` event on the server's bus (polled: the bus keeps recent ones)."""
+    async with asyncio.timeout(20):
+        while not topics(server, topic):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    return topics(server, topic)[0]
+
+
+def topics(server: OmnivoxServer, topic: str) -> list[dict[str, Any]]:
+    return [payload for name, payload in server.bus.recent if name == topic]
+
+
+async def test_billing_call_reaches_the_billing_agent(
+    omnivox: OmnivoxServer, ami: AMIClient, api: Api
+) -> None:
+    await api.ready_agent("tv-tom", "Local/1002@agent-sim", {"tv": 9})
+    billing = await api.ready_agent("bill-ann", "Local/1001@agent-sim", {"billing": 7})
+    connecting = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxConnecting")
+    answered = ami.expect("DialEnd", answered_by_agent)
+    call_id = await place_call(ami, TO_BILLING, "+14155550123")
+    event = await asyncio.wait_for(connecting, 60)
+    dial = await asyncio.wait_for(answered, 20)
+    assert event.get("Linkedid") == call_id and event["Agent"] == "Local/1001@agent-sim"
+    assert dial["Uniqueid"] == event["Uniqueid"]
+    await wait_for_topic(omnivox, "routing.answered")
+    status, agents = await api.call("GET", "/api/agents")
+    states = {a["login"]: a["state"] for a in agents}
+    assert states == {"bill-ann": "on_call", "tv-tom": "ready"}
+    status, contacts = await api.call("GET", "/api/contacts")
+    assert [(c["service"], c["phase"], c["agent_id"]) for c in contacts] == [
+        ("billing", "talking", billing)
+    ]
+    offered = topics(omnivox, "routing.offered")
+    assert offered[0]["agent"] == billing and offered[0]["why"]["agent_id"] == billing
+
+
+async def test_an_agent_who_does_not_answer_is_skipped_and_marked_missed(
+    omnivox: OmnivoxServer, ami: AMIClient, api: Api
+) -> None:
+    # The sleepy agent fits billing best (level 6 for a level-5 service), so is tried first.
+    sleepy = await api.ready_agent("sleepy", "Local/9001@agent-sim", {"billing": 6})
+    await api.ready_agent("expert", "Local/1003@agent-sim", {"billing": 10})
+    missed = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxAgentNoAnswer")
+    answered = ami.expect("DialEnd", answered_by_agent)
+    await place_call(ami, TO_BILLING, "+14155550124")
+    no_answer = await asyncio.wait_for(missed, 60)
+    dial = await asyncio.wait_for(answered, 30)
+    assert no_answer["Agent"] == "Local/9001@agent-sim"
+    assert "1003" in dial["DestChannel"]
+    status, agents = await api.call("GET", "/api/agents")
+    by_login = {a["login"]: a for a in agents}
+    assert (by_login["sleepy"]["state"], by_login["sleepy"]["reason"]) == ("not_ready", "missed")
+    assert by_login["expert"]["state"] == "on_call"
+    status, contacts = await api.call("GET", "/api/contacts")
+    assert contacts[0]["missed_by"] == [sleepy]
+
+
+async def test_caller_hanging_up_while_waiting_is_abandoned(
+    omnivox: OmnivoxServer, ami: AMIClient, api: Api
+) -> None:
+    waiting = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxWaiting")
+    await place_call(ami, "w:2^d:6^w:2^d:55556666#^w:1^d:3^w:4^h", "+14155550125")
+    await asyncio.wait_for(waiting, 60)
+    gone = await wait_for_topic(omnivox, "routing.abandoned")
+    assert gone["service"] == "billing" and gone["phase"] == "waiting" and gone["wait_s"] > 0
+    status, contacts = await api.call("GET", "/api/contacts")
+    assert contacts == []
