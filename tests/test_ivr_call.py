@@ -3,6 +3,7 @@ recognition, personalised menus, prefill, transfers, hang-ups and what reaches t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -205,3 +206,29 @@ async def test_anonymous_caller_is_served_without_a_profile(
     journey = await store.get_journey(call.env["agi_uniqueid"])
     assert journey is not None and journey.customer_id is None
     assert journey.status == "transferred"
+
+
+async def test_a_hangup_at_any_command_leaves_a_closed_journey_and_nothing_running(
+    ivr: FastAGIServer, store: CustomerStore
+) -> None:
+    """Every point of a full call (menu, account, offer, hold prompt), one hang-up each."""
+    script = {"script": "telecom", "callerid": CALLER, "digits": "655556666#3"}
+    whole = await run_call("127.0.0.1", ivr.port, **script)
+    assert whole.variables["OMNIVOX_QUEUE"] == "billing"
+    last_media = max(
+        i for i, c in enumerate(whole.commands) if c.name in ("STREAM FILE", "WAIT FOR DIGIT")
+    )
+    tasks_before = len(asyncio.all_tasks())
+    for point in range(last_media + 1):
+        call = await run_call("127.0.0.1", ivr.port, **script, hangup_at=point)
+        journey = await store.get_journey(call.env["agi_uniqueid"])
+        assert journey is not None, point
+        assert journey.status == "abandoned", (point, journey.status)
+        assert journey.ended_at is not None and journey.stopped_at, point
+        assert journey.path[-1]["detail"]["result"] == "caller_hangup", point
+    assert ivr.active_calls == 0
+    assert len(asyncio.all_tasks()) <= tasks_before
+    customer = await store.find_by_identity("phone", CALLER)
+    assert customer is not None
+    outcomes = [i.outcome for i in (await store.timeline(customer.id, limit=500)).items]
+    assert outcomes.count("abandoned") == last_media + 1 and outcomes.count("transferred") == 1
