@@ -203,7 +203,8 @@ class Call(CallState):
 
     def _menu_collect(self, node: m.Menu) -> Action:
         assert self._plan is not None
-        prompts = [self._render(node.prompt)] if node.prompt else []
+        skip_intro = node.intro == "unless-personalised" and bool(self._plan.promoted)
+        prompts = [self._render(node.prompt)] if node.prompt and not skip_intro else []
         intents: list[str] = []
         for planned in self._plan.options:
             option = node.option(planned.option_key)

@@ -10,10 +10,19 @@ from ivr.scenario.load_parts import Parts
 from ivr.scenario.source import Pos, Y
 
 COMMON = ("kind",)
+INTRO_MODES = ("always", "unless-personalised")
 INTERACTIVE = ("retries", "timeout_ms", "invalid", "no_input")
 KEYS: dict[str, tuple[str, ...]] = {
     "say": ("prompt", "next", "interruptible"),
-    "menu": ("prompt", "options", "personalize", "max_promoted", "min_evidence", "half_life_days")
+    "menu": (
+        "prompt",
+        "options",
+        "personalize",
+        "max_promoted",
+        "min_evidence",
+        "half_life_days",
+        "intro",
+    )
     + ("min_confidence",)
     + INTERACTIVE,
     "gather": (
@@ -150,10 +159,15 @@ class NodeParser:
                 r.error(body["half_life_days"].pos, "half_life_days must be > 0")
             else:
                 policy_args["half_life_days"] = half_life
+        intro = r.scalar(body.get("intro"), str, "intro") or "always"
+        if intro not in INTRO_MODES:
+            r.error(body["intro"].pos, f"intro must be one of {', '.join(INTRO_MODES)}")
+            intro = "always"
         return m.Menu(
             id=node_id,
             pos=where["@key"],
             where=where,
+            intro=intro,
             prompt=self.p.prompt(body.get("prompt"), f"{node_id}.prompt", "menu prompt"),
             options=tuple(options),
             policy=Policy(**policy_args),

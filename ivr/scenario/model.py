@@ -120,6 +120,7 @@ class Menu(Interactive):
     options: tuple[MenuOption, ...]
     policy: Policy = field(default_factory=Policy)
     min_confidence: float | None = None
+    intro: str = "always"  # or "unless-personalised": skip the prompt when options moved up
 
     def option(self, key: str) -> MenuOption | None:
         return next((o for o in self.options if o.key == key), None)
