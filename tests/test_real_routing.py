@@ -15,7 +15,7 @@ from omnivox.config import AMISettings, Bind, Settings
 from omnivox.server import OmnivoxServer
 from routing.ami import AMIClient
 from tests.fixtures.asterisk import AsteriskService
-from tests.ivr_helpers import OPEN, running_clock
+from tests.ivr_helpers import ACCOUNT, OPEN, billing_heavy_customer, running_clock
 from tests.test_real_call import place_call
 
 pytestmark = pytest.mark.asterisk
@@ -23,8 +23,33 @@ ROOT = Path(__file__).resolve().parent.parent
 TO_BILLING = "w:2^d:6^w:2^d:55556666#^w:1^d:3^w:60^h"  # billing, account, "keep waiting"
 
 
+QUICK_ROUTING = """
+services:
+  billing:
+    requires: {billing: 5}
+    wrap_up_s: 1
+    affinity_window_s: 3600
+    relax:
+      - {after_s: 6, set: {billing: 3}}
+  general:
+    requires: {general: 1}
+"""
+
+
 @pytest.fixture
-async def omnivox(asterisk: AsteriskService, tmp_path: Path) -> AsyncIterator[OmnivoxServer]:
+def routing_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The shipped routing config, or (marker ``quick_routing``) one with short timings."""
+    if request.node.get_closest_marker("quick_routing") is None:
+        return ROOT / "config" / "routing.yaml"
+    path = tmp_path / "routing.yaml"
+    path.write_text(QUICK_ROUTING)
+    return path
+
+
+@pytest.fixture
+async def omnivox(
+    asterisk: AsteriskService, tmp_path: Path, routing_file: Path
+) -> AsyncIterator[OmnivoxServer]:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnivox.db'}",
         ami=AMISettings(
@@ -34,7 +59,7 @@ async def omnivox(asterisk: AsteriskService, tmp_path: Path) -> AsyncIterator[Om
         http_bind=Bind("127.0.0.1", 0),
         scenarios=ROOT / "scenarios",
         sounds=asterisk.sounds_dir,
-        routing=ROOT / "config" / "routing.yaml",
+        routing=routing_file,
     )
     async with OmnivoxServer(settings, clock=running_clock(OPEN)) as server:
         assert server.fastagi is not None
@@ -151,3 +176,53 @@ async def test_caller_hanging_up_while_waiting_is_abandoned(
     assert gone["service"] == "billing" and gone["phase"] == "waiting" and gone["wait_s"] > 0
     status, contacts = await api.call("GET", "/api/contacts")
     assert contacts == []
+
+
+@pytest.mark.quick_routing
+async def test_with_the_expert_busy_the_call_waits_then_relaxes_to_a_lower_level(
+    omnivox: OmnivoxServer, ami: AMIClient, api: Api
+) -> None:
+    await api.ready_agent("expert", "Local/1001@agent-sim", {"billing": 9})
+    junior = await api.ready_agent("junior", "Local/1002@agent-sim", {"billing": 3})
+    first = ami.expect("DialEnd", answered_by_agent)
+    await place_call(ami, TO_BILLING, "+14155550131")
+    assert "1001" in (await asyncio.wait_for(first, 60))["DestChannel"]  # expert busy now
+
+    waiting = ami.expect("UserEvent", lambda e: e.get("UserEvent") == "OmnivoxWaiting")
+    second = ami.expect("DialEnd", answered_by_agent)
+    await place_call(ami, TO_BILLING, "+14155550132")
+    held = await asyncio.wait_for(waiting, 60)
+    dial = await asyncio.wait_for(second, 30)
+    assert "1002" in dial["DestChannel"]
+    offered = [p for p in topics(omnivox, "routing.offered") if p["agent"] == junior]
+    assert offered and offered[0]["wait_s"] >= 5  # level 3 only after the 6 s relaxation step
+    assert held["Queue"] == "billing"
+
+
+@pytest.mark.quick_routing
+async def test_the_same_customer_calling_again_reaches_the_agent_who_served_them(
+    omnivox: OmnivoxServer, ami: AMIClient, api: Api
+) -> None:
+    assert omnivox.store is not None
+    await billing_heavy_customer(omnivox.store, "+14155550141", OPEN, account=ACCOUNT)
+    regular = "w:2^d:1^w:2^d:1^w:1^d:3^w:60^h"  # billing is key 1 for them; account confirmed
+    ann = await api.ready_agent("ann", "Local/1001@agent-sim", {"billing": 6})
+    first = ami.expect("DialEnd", answered_by_agent)
+    await place_call(ami, regular, "+14155550141")
+    assert "1001" in (await asyncio.wait_for(first, 60))["DestChannel"]
+    # Bob logs in while Ann talks: when the customer calls back, Bob has been idle longer.
+    bob = await api.ready_agent("bob", "Local/1002@agent-sim", {"billing": 6})
+    for call in topics(omnivox, "routing.offered"):
+        await ami.hangup(call["facts"]["channel"])
+    await wait_for_topic(omnivox, "routing.ended")
+    async with asyncio.timeout(10):  # Ann's 1 s wrap-up
+        while (await api.call("GET", "/api/agents"))[1][0]["state"] != "ready":  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+
+    again = ami.expect("DialEnd", answered_by_agent)
+    await place_call(ami, regular, "+14155550141")
+    dial = await asyncio.wait_for(again, 60)
+    assert "1001" in dial["DestChannel"]
+    last = topics(omnivox, "routing.offered")[-1]
+    assert last["agent"] == ann and last["agent"] != bob
+    assert "affinity" in str(last["why"]).lower()
