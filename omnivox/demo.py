@@ -112,6 +112,42 @@ def callers(first_timer: str) -> tuple[DemoCaller, ...]:
     )
 
 
+DEMO_AGENTS = (
+    ("dana", "Dana (billing 8)", "PJSIP/1001", {"billing": 8, "general": 3}),
+    (
+        "ivan",
+        "Ivan (TV 7, internet 6, Russian)",
+        "PJSIP/1002",
+        {"tv": 7, "internet": 6, "lang_ru": 8},
+    ),
+)
+
+
+async def seat_agents(server: OmnivoxServer) -> None:
+    """Two agents at their desks, ready (created in the store on the first run)."""
+    assert server.store is not None and server.router is not None
+    for login, name, endpoint, skills in DEMO_AGENTS:
+        record = await server.store.get_agent(login)
+        if record is None:
+            record = await server.store.create_agent(login, name, endpoint, skills=skills)
+        server.router.add_agent(record)
+        await server.router.set_state(record.id, "ready")
+
+
+def routed(server: OmnivoxServer, call_id: str) -> list[str]:
+    """What the router did with the call: the agent offered and why, or still waiting."""
+    if server.router is None:
+        return []
+    for topic, payload in server.bus.recent:
+        if topic == "routing.offered" and payload["id"] == call_id:
+            agent = server.router.registry.agents[payload["agent"]]
+            return [f"  router: offered to {agent.name}: {payload['why']['why']}"]
+    waiting = server.router.registry.calls.get(call_id)
+    if waiting is not None:
+        return [f"  router: waiting in {waiting.contact.service} (no free agent with the skills)"]
+    return []
+
+
 def describe(journey: JourneyRecord | None) -> list[str]:
     """A few lines: what the caller heard first, what they pressed, how it ended."""
     if journey is None:
@@ -161,6 +197,8 @@ async def run_demo(settings: Settings, *, linger: bool = False, out: TextIO = sy
         deps = ", ".join(f"{k} {v['state']}" for k, v in body.get("dependencies", {}).items())
         print(f"GET /healthz -> {status} ({deps})\n", file=out)
         await seed(server.store, clock())
+        if server.router is not None:
+            await seat_agents(server)
         failures = 0
         calls = callers(await new_number(server.store))
         for caller in calls:
@@ -179,9 +217,16 @@ async def run_demo(settings: Settings, *, linger: bool = False, out: TextIO = sy
             print(f"{caller.title} ({caller.phone})", file=out)
             for line in describe(journey):
                 print(line, file=out)
+            for line in routed(server, call.env["agi_uniqueid"]):
+                print(line, file=out)
             print(file=out)
             failures += journey is None or call.variables.get("OMNIVOX_STATUS") == "FAILED"
         print(f"{len(calls)} calls; database {settings.database_url}", file=out)
+        print(
+            "No Asterisk here: offers stay pending. With AMI configured, the router redirects"
+            " the caller and the agent's phone rings.",
+            file=out,
+        )
         if linger:
             print("serving until Ctrl-C", file=out)
             await asyncio.Event().wait()

@@ -165,6 +165,8 @@ async def test_demo_shows_two_callers_hearing_different_orders(tmp_path: Path) -
     assert "billing moved up:" in ann
     assert "menu main_menu: 1=internet_support," in new and "6=billing" in new
     assert "not asked again: account_number" in ann
+    assert "router: offered to Dana (billing 8)" in ann
+    assert "router: waiting in billing" in new  # Dana already has Ann's call
     back = next(b for title, b in blocks.items() if title.startswith("Carol calls back"))
     assert "resumed at identify" in back
 
