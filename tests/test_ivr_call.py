@@ -232,3 +232,21 @@ async def test_a_hangup_at_any_command_leaves_a_closed_journey_and_nothing_runni
     assert customer is not None
     outcomes = [i.outcome for i in (await store.timeline(customer.id, limit=500)).items]
     assert outcomes.count("abandoned") == last_media + 1 and outcomes.count("transferred") == 1
+
+
+async def test_a_journey_left_open_by_a_crash_resumes_on_the_next_call(
+    ivr: FastAGIServer, store: CustomerStore
+) -> None:
+    customer_id = await billing_heavy_customer(store, CALLER, OPEN)
+    # What a server that died mid-call leaves behind: in progress, stopped at the account step.
+    cut = await store.start_journey(
+        "crashed-1", "telecom", customer_id=customer_id, caller=CALLER, started_at=OPEN
+    )
+    await store.update_journey(cut, stopped_at="identify", intent="billing")
+    call = await run_call(
+        "127.0.0.1", ivr.port, script="telecom", callerid=CALLER, digits="55556666#."
+    )
+    journey = await store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None and journey.status == "transferred"
+    assert (journey.path[0]["node"], journey.path[0]["detail"]["result"]) == ("identify", "resume")
+    assert call.variables["OMNIVOX_QUEUE"] == "billing"

@@ -76,7 +76,9 @@ class IvrHandler:
         language = env.query.get("language") or None
         start = await self._lookup.start(scenario, env.callerid, started, language=language)
         customer_id = start.customer.id if start.customer else None
-        call_id, journey_id = await self._open_journey(env.uniqueid, scenario, start.phone, started)
+        call_id, journey_id = await self._open_journey(
+            env.uniqueid, scenario, start.phone, customer_id, started
+        )
         call = Call(scenario, start.context)
         view = start.context.customer
         facts = {
@@ -114,7 +116,12 @@ class IvrHandler:
             await asyncio.shield(save_call(self._store, record, self._log))
 
     async def _open_journey(
-        self, uniqueid: str, scenario: Scenario, phone: str | None, started: datetime
+        self,
+        uniqueid: str,
+        scenario: Scenario,
+        phone: str | None,
+        customer_id: int | None,
+        started: datetime,
     ) -> tuple[str, int]:
         """A journey row for this call; a channel that runs the IVR twice gets a second one."""
         call_id = uniqueid or f"omnivox-{started.timestamp():.6f}"
@@ -125,6 +132,7 @@ class IvrHandler:
                     scenario.name,
                     scenario_version=scenario.version,
                     caller=phone,
+                    customer_id=customer_id,  # linked now: a call cut by a crash still resumes
                     started_at=started,
                 )
                 return call_id, journey_id
