@@ -242,7 +242,9 @@ async def test_a_journey_left_open_by_a_crash_resumes_on_the_next_call(
     cut = await store.start_journey(
         "crashed-1", "telecom", customer_id=customer_id, caller=CALLER, started_at=OPEN
     )
-    await store.update_journey(cut, stopped_at="identify", intent="billing")
+    await store.update_journey(
+        cut, stopped_at="identify", intent="billing", inputs={"_return_stack": ["billing_offer"]}
+    )
     call = await run_call(
         "127.0.0.1", ivr.port, script="telecom", callerid=CALLER, digits="55556666#."
     )
