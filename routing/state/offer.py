@@ -1,0 +1,120 @@
+"""Decide and reserve in one step: the pure core chooses, the state reserves atomically.
+
+Another instance may take the chosen contact (or agent) between the read and the
+reservation; the reservation then comes back :class:`Refused` and the next best choice is
+tried. Nothing here holds a lock: the store's atomic ``reserve`` is the only arbiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from routing.core.decide import best_agent_for_contact, best_contact_for_agent
+from routing.core.model import NO_LIVE, Agent, ServiceLive
+from routing.core.relax import RequirementCache
+from routing.core.trace import Decision
+from routing.state.base import RoutingState
+from routing.state.model import RefuseReason, Reservation
+
+Live = Mapping[str, ServiceLive]
+_CONTACT_GONE = (RefuseReason.NO_CONTACT, RefuseReason.CONTACT_NOT_WAITING)
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A reservation and the decision (with its trace) that made it."""
+
+    reservation: Reservation
+    decision: Decision
+
+
+async def offer_for_agent(
+    state: RoutingState,
+    agent: Agent,
+    *,
+    ttl_s: float,
+    cache: RequirementCache | None = None,
+    live: Live | None = None,
+    k: int = 20,
+    max_k: int = 320,
+    retries: int = 8,
+) -> Offer | None:
+    """An agent became ready: reserve the best waiting contact of their services for them.
+
+    Reads the first ``k`` contacts of each of the agent's waiting lists (doubling up to
+    ``max_k`` while none of them fits the agent and a list has more), lets
+    ``best_contact_for_agent`` choose, and reserves. A contact taken meanwhile is skipped
+    and the next best tried (``retries`` times). None when nothing fits or the agent can no
+    longer take a contact.
+    """
+    services = state.services
+    cache = cache if cache is not None else RequirementCache(services)
+    skipped: set[str] = set()
+    attempts = 0
+    while True:
+        heads = await state.heads(sorted(agent.services), k)
+        candidates = [c for c in heads.contacts() if c.id not in skipped]
+        while True:
+            now = state.clock()
+            decision = best_contact_for_agent(
+                agent, candidates, services, now, live=live, affinity=heads.affinity, cache=cache
+            )
+            if decision is None:
+                break
+            result = await state.reserve(decision.contact_id, agent.id, ttl_s)
+            if isinstance(result, Reservation):
+                return Offer(result, decision)
+            attempts += 1
+            if result.reason.agent_side or attempts > retries:
+                return None
+            skipped.add(decision.contact_id)
+            candidates = [c for c in candidates if c.id != decision.contact_id]
+        more = any(len(listed) >= k for listed in heads.by_service.values())
+        if not more or k >= max_k:
+            return None
+        k *= 2
+
+
+async def offer_for_contact(
+    state: RoutingState,
+    contact_id: str,
+    *,
+    ttl_s: float,
+    cache: RequirementCache | None = None,
+    live: Live | None = None,
+    retries: int = 8,
+) -> Offer | Decision | None:
+    """A contact arrived or relaxed: reserve the best ready agent for it.
+
+    Candidates are the ready members of the contact's target service (after relaxation and
+    overflow). Returns the :class:`Offer`, or the :class:`Decision` saying why nobody could
+    take it (its trace lists the candidates and reasons), or None if the contact is not
+    waiting. An agent taken meanwhile is skipped and the next best tried.
+    """
+    services = state.services
+    cache = cache if cache is not None else RequirementCache(services)
+    skipped: set[str] = set()
+    for _ in range(retries + 1):
+        view = await state.get_contact(contact_id)
+        if view is None or view.phase != "waiting":
+            return None
+        contact, service = view.contact, services[view.contact.service]
+        now = state.clock()
+        applied = cache.applied(contact, service, now, (live or {}).get(service.name, NO_LIVE))
+        target = cache.get(contact, service, applied).service_name
+        agents = [a for a in await state.ready_agents(target) if a.id not in skipped]
+        customers = [contact.customer_id] if contact.customer_id else []
+        affinity = await state.affinity(customers)
+        decision = best_agent_for_contact(
+            contact, agents, services, now, live=live, affinity=affinity, cache=cache
+        )
+        if decision.agent_id is None:
+            return decision
+        result = await state.reserve(contact_id, decision.agent_id, ttl_s)
+        if isinstance(result, Reservation):
+            return Offer(result, decision)
+        if result.reason in _CONTACT_GONE:
+            return None  # taken by another instance, or abandoned
+        skipped.add(decision.agent_id)
+    return None

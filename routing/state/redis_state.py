@@ -1,0 +1,345 @@
+"""The shared routing state in Redis: several router instances on one Redis never
+double-assign, because every transition is one Lua script (see :mod:`routing.state.lua`).
+
+Nothing is cached between calls except decoded contact data (which never changes for a
+contact id), so a new instance on the same Redis and prefix sees exactly what the last one
+left: restarting the process loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+
+from routing.core.model import Agent, AgentState, Contact, Service
+from routing.state.base import MISSED, RoutingState, agent_set_state
+from routing.state.codec import (
+    agent_data,
+    check_agent,
+    check_contact,
+    check_meta,
+    contact_data,
+    contact_from,
+    decode_agent,
+    decode_contact,
+    fmt,
+    pairs,
+    queue_score,
+    services_json,
+    text,
+)
+from routing.state.lua import PRELUDE, SCRIPTS
+from routing.state.model import (
+    AGENT_SET_STATES,
+    Affinity,
+    AgentView,
+    Confirmed,
+    ContactView,
+    Heads,
+    NotFound,
+    Refused,
+    RefuseReason,
+    Released,
+    Removed,
+    Reservation,
+    StaleVersion,
+    StateError,
+    Swept,
+    TransitionError,
+)
+
+DEFAULT_PREFIX = "omnivox:routing:"
+_ERRORS: dict[str, type[StateError]] = {
+    "NOTFOUND": NotFound,
+    "CONFLICT": TransitionError,
+    "STALE": StaleVersion,
+}
+
+
+class RedisState(RoutingState):
+    """:class:`RoutingState` in Redis under ``prefix`` (shared by every instance)."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        services: Mapping[str, Service],
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        clock: Callable[[], float] = time.time,
+        owns_client: bool = False,
+        contact_cache: int = 50_000,
+    ) -> None:
+        self.client = client
+        self.services = dict(services)
+        self.prefix = prefix
+        self.clock = clock
+        self._owns_client = owns_client
+        self._scripts = {
+            name: client.register_script(PRELUDE + body) for name, body in SCRIPTS.items()
+        }
+        self._cache: dict[tuple[str, str], Contact] = {}  # (id, data) -> contact, no exclusions
+        self._cache_max = contact_cache
+
+    @classmethod
+    def from_url(
+        cls, url: str, services: Mapping[str, Service], max_connections: int = 32, **kwargs: Any
+    ) -> RedisState:
+        """A store with its own client (closed by :meth:`close`); callers beyond
+        ``max_connections`` wait for a connection instead of failing."""
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=max_connections, timeout=10
+        )
+        return cls(aioredis.Redis.from_pool(pool), services, owns_client=True, **kwargs)
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    # --- internals ------------------------------------------------------------------------
+
+    async def _run(self, name: str, *args: object) -> Any:
+        try:
+            return await self._scripts[name](keys=[], args=[self.prefix, *args])
+        except ResponseError as exc:
+            message = str(exc)
+            code, _, rest = message.partition(" ")
+            error = _ERRORS.get(code)
+            if error is None:
+                raise
+            raise error(rest) from None
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    async def _hashes(self, keys: Sequence[str]) -> list[dict[str, str]]:
+        if not keys:
+            return []
+        async with self.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(key)
+            return [pairs(r) for r in await pipe.execute()]
+
+    def _contact(self, contact_id: str, data: str, rejected: str | None) -> Contact:
+        """Decode a contact, reusing the decoded static part (data never changes)."""
+        if rejected and rejected != "[]":
+            return contact_from(contact_id, data, rejected)
+        key = (contact_id, data)
+        contact = self._cache.get(key)
+        if contact is None:
+            if len(self._cache) >= self._cache_max:
+                self._cache.clear()
+            contact = self._cache[key] = contact_from(contact_id, data, None)
+        return contact
+
+    # --- agents ---------------------------------------------------------------------------
+
+    async def put_agent(self, agent: Agent) -> AgentView:
+        check_agent(agent, self.services)
+        if agent.state not in AGENT_SET_STATES and await self.get_agent(agent.id) is None:
+            raise StateError(f"agent {agent.id}: a new agent cannot start {agent.state.value}")
+        reason = agent.not_ready_reason or ""
+        raw = await self._run(
+            "put_agent",
+            fmt(self.clock()),
+            agent.id,
+            agent_data(agent),
+            services_json(agent.services),
+            agent.state.value if agent.state in AGENT_SET_STATES else AgentState.OFFLINE.value,
+            reason,
+        )
+        return decode_agent(agent.id, pairs(raw))
+
+    async def remove_agent(self, agent_id: str) -> None:
+        await self._run("remove_agent", agent_id)
+
+    async def set_agent_state(
+        self,
+        agent_id: str,
+        state: AgentState | str,
+        reason: str | None = None,
+        *,
+        expect_version: int | None = None,
+    ) -> AgentView:
+        wanted = agent_set_state(state)
+        raw = await self._run(
+            "set_state",
+            fmt(self.clock()),
+            agent_id,
+            wanted.value,
+            reason or "",
+            "" if expect_version is None else str(expect_version),
+        )
+        return decode_agent(agent_id, pairs(raw))
+
+    async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:
+        raw = await self._run("set_presence", agent_id, "1" if reachable else "0")
+        return decode_agent(agent_id, pairs(raw))
+
+    async def get_agent(self, agent_id: str) -> AgentView | None:
+        fields = pairs(await self.client.hgetall(self._key("a", agent_id)))
+        return decode_agent(agent_id, fields) if fields else None
+
+    async def _agents_in(self, set_key: str) -> list[AgentView]:
+        ids = sorted(text(x) for x in await self.client.smembers(set_key))
+        rows = await self._hashes([self._key("a", a) for a in ids])
+        return [decode_agent(a, f) for a, f in zip(ids, rows, strict=True) if f]
+
+    async def agents(self) -> list[AgentView]:
+        return await self._agents_in(self._key("agents"))
+
+    async def ready_agents(self, service: str | None = None) -> list[Agent]:
+        key = self._key("ready") if service is None else self._key("ready", service)
+        views = await self._agents_in(key)
+        # A view read after a concurrent change may no longer be offerable: leave it out.
+        return [
+            v.agent
+            for v in views
+            if v.state is AgentState.READY and v.reachable and v.contact_id is None
+        ]
+
+    # --- contacts -------------------------------------------------------------------------
+
+    async def enqueue(self, contact: Contact, meta: Mapping[str, Any] | None = None) -> ContactView:
+        service = check_contact(contact, self.services)
+        extra = check_meta(meta)
+        raw = await self._run(
+            "enqueue",
+            contact.id,
+            contact_data(contact),
+            fmt(queue_score(contact, service)),
+            json.dumps(sorted(contact.excluded)),
+            json.dumps([contact.service]),
+            contact.service,
+            contact.customer_id or "",
+            fmt(service.wrap_up_s),
+            *[x for kv in extra.items() for x in kv],
+        )
+        return decode_contact(contact.id, pairs(raw))
+
+    async def list_under(self, contact_id: str, service: str) -> ContactView:
+        if service not in self.services:
+            raise StateError(f"unknown service {service!r}")
+        return decode_contact(contact_id, pairs(await self._run("list_under", contact_id, service)))
+
+    async def update_meta(self, contact_id: str, meta: Mapping[str, Any]) -> ContactView:
+        extra = check_meta(meta)
+        raw = await self._run("update_meta", contact_id, *[x for kv in extra.items() for x in kv])
+        return decode_contact(contact_id, pairs(raw))
+
+    async def remove_contact(self, contact_id: str) -> Removed | None:
+        now = self.clock()
+        raw = await self._run("remove_contact", fmt(now), contact_id)
+        if raw is None:
+            return None
+        seq, outcome, agent_state, fields = raw
+        view = decode_contact(contact_id, pairs(fields))
+        state = text(agent_state)
+        return Removed(
+            view=view,
+            outcome="ended" if text(outcome) == "ended" else "abandoned",
+            agent_id=view.agent_id,
+            agent_state=AgentState(state) if state else None,
+            removed_at=now,
+            seq=int(seq),
+        )
+
+    async def get_contact(self, contact_id: str) -> ContactView | None:
+        fields = pairs(await self.client.hgetall(self._key("c", contact_id)))
+        return decode_contact(contact_id, fields) if fields else None
+
+    async def contacts(self) -> list[ContactView]:
+        ids = [text(x) for x in await self.client.smembers(self._key("contacts"))]
+        rows = await self._hashes([self._key("c", c) for c in ids])
+        views = [decode_contact(c, f) for c, f in zip(ids, rows, strict=True) if f]
+        return sorted(views, key=lambda v: (v.contact.entered_at, v.id))
+
+    async def _lists(self, services: Sequence[str], stop: int) -> Heads:
+        lists, flat_affinity = await self._run("heads", str(stop), *services)
+        by_service: dict[str, list[Contact]] = {}
+        for name, rows in zip(services, lists, strict=True):
+            items = [text(x) for x in rows]
+            by_service[name] = [
+                self._contact(items[i], items[i + 1], items[i + 2]) for i in range(0, len(items), 3)
+            ]
+        return Heads(by_service, _affinity(pairs(flat_affinity)))
+
+    async def waiting(self, service: str, limit: int | None = None) -> list[Contact]:
+        if limit is not None and limit <= 0:
+            return []
+        heads = await self._lists([service], -1 if limit is None else limit - 1)
+        return list(heads.by_service[service])
+
+    async def heads(self, services: Iterable[str], k: int) -> Heads:
+        names = list(dict.fromkeys(services))
+        if k <= 0 or not names:
+            return Heads({name: [] for name in names}, {})
+        return await self._lists(names, k - 1)
+
+    async def affinity(self, customer_ids: Iterable[str]) -> Affinity:
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return {}
+        values = await self.client.hmget(self._key("aff"), ids)
+        return _affinity({c: text(v) for c, v in zip(ids, values, strict=True) if v is not None})
+
+    # --- reservations ---------------------------------------------------------------------
+
+    async def reserve(self, contact_id: str, agent_id: str, ttl_s: float) -> Reservation | Refused:
+        now = self.clock()
+        expires = now + ttl_s
+        ok, value = await self._run("reserve", fmt(now), contact_id, agent_id, fmt(expires))
+        if int(ok) != 1:
+            return Refused(contact_id, agent_id, RefuseReason(text(value)))
+        return Reservation(contact_id, agent_id, int(value), now, expires)
+
+    async def confirm(self, contact_id: str, *, token: int | None = None) -> Confirmed:
+        raw = await self._run(
+            "confirm", fmt(self.clock()), contact_id, "" if token is None else str(token)
+        )
+        seq, fields = raw
+        return Confirmed(decode_contact(contact_id, pairs(fields)), int(seq))
+
+    async def release(
+        self, contact_id: str, *, token: int | None = None, reason: str = MISSED
+    ) -> Released:
+        raw = await self._run(
+            "release",
+            fmt(self.clock()),
+            contact_id,
+            "" if token is None else str(token),
+            reason,
+        )
+        return _released(raw, reason)
+
+    async def sweep(self, limit: int = 100) -> Swept:
+        released, wrapped = await self._run("sweep", fmt(self.clock()), str(limit), MISSED)
+        return Swept(tuple(_released(r, MISSED) for r in released), tuple(text(a) for a in wrapped))
+
+    async def clear(self) -> int:
+        """Delete every key under the prefix (tests and tools); returns how many."""
+        count = 0
+        async for key in self.client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
+            count += await self.client.delete(key)
+        return count
+
+
+def _released(raw: Sequence[object], reason: str) -> Released:
+    contact_id, agent_id, seq = raw
+    return Released(text(contact_id), text(agent_id), reason, int(text(seq)))
+
+
+def _affinity(raw: Mapping[str, str]) -> Affinity:
+    out: Affinity = {}
+    for customer, value in raw.items():
+        agent_id, at = json.loads(value)
+        out[customer] = (str(agent_id), float(at))
+    return out
+
+
+def _glob_escape(text_: str) -> str:
+    return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text_)
