@@ -127,7 +127,7 @@ async def redis_prefix() -> AsyncIterator[tuple[Any, str]]:
         await client.aclose()
 
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=9)  # recent: "3 d ago"
 
 MENU = {
     "node": "main",

@@ -93,6 +93,7 @@ async def test_the_wrapup_is_saved_once_on_the_timeline(sqlite_store: CustomerSt
         saved = await desk.client.post("/desktop/wrapup", json=body, headers=token)
         assert saved.status == 201, await saved.text()
         item = (await saved.json())["interaction"]
+        assert item["agent"] == {"id": ann.id, "name": "Ann"}
         assert (item["channel"], item["outcome"], item["disposition"]) == (
             "voice",
             "resolved",

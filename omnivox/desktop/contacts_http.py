@@ -197,7 +197,9 @@ async def wrapup(request: web.Request) -> web.Response:
     except CustomerStoreError as exc:
         raise error(409, "conflict", str(exc)) from None
     saved = record.data.get("submission") == submission
-    body = {"interaction": popview.timeline_item(record, {}), "duplicate": not saved}
+    handler = await request.app[STORE].get_agent(int(contact["agent_id"]))
+    names = {handler.id: handler.name} if handler is not None else {}
+    body = {"interaction": popview.timeline_item(record, names), "duplicate": not saved}
     return web.json_response(body, status=201 if saved else 200)
 
 

@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const desk = {
     me: null, agent: null, pop: null, cursor: null, socket: null, backoff: 500,
-    wrapTimer: null, recent: [], watching: null,
+    wrapTimer: null, recent: [], watching: null, leaving: false,
   };
 
   async function api(method, url, body) {
@@ -223,6 +223,7 @@
       }
     });
     socket.addEventListener("close", (event) => {
+      if (desk.leaving) return;
       if (event.code === 4401) {
         location.assign("/?error=" + encodeURIComponent("Your session ended; sign in again."));
         return;
@@ -243,6 +244,7 @@
     $("btn-ready").addEventListener("click", () => setState("ready", null));
     $("btn-not-ready").addEventListener("click", () => setState("not_ready", $("nr-reason").value));
     $("wrapup").addEventListener("submit", saveWrapup);
+    $("signout").addEventListener("submit", () => { desk.leaving = true; });
     $("watch-form").addEventListener("submit", (event) => {
       event.preventDefault();
       desk.watching = Number($("watch-agent").value);

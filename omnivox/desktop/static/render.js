@@ -25,7 +25,7 @@ const Render = (function () {
       else if (name.startsWith("data-")) el.setAttribute(name, String(value));
       else el.setAttribute(name, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       el.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
