@@ -176,6 +176,10 @@ async def test_bad_contacts_are_refused_and_nothing_is_lost(state: RoutingState)
         await state.enqueue(contact("c2", "nowhere"))
     with pytest.raises(StateError, match="entered_at must be a finite number"):
         await state.enqueue(contact("c3", entered_at=float("nan")))
+    with pytest.raises(StateError, match="control characters"):
+        await state.enqueue(contact("c5", customer_id="k\n1"))
+    with pytest.raises(StateError, match="control characters"):
+        await state.enqueue(contact("c\t6"))
     with pytest.raises(StateError, match="not JSON-serialisable"):
         await state.enqueue(contact("c4"), {"x": object()})
     with pytest.raises(NotFound):

@@ -17,6 +17,7 @@ from routing.state import (
     RefuseReason,
     Reservation,
     RoutingState,
+    StaleVersion,
     StateError,
     TransitionError,
 )
@@ -231,3 +232,35 @@ async def test_many_tasks_race_for_one_contact(state: RoutingState) -> None:
     losers = {r.reason for r in results if isinstance(r, Refused)}
     assert losers == {RefuseReason.CONTACT_NOT_WAITING}
     await check_invariants(state)
+
+
+async def test_agent_ready_returns_the_heads_of_their_services(
+    state: RoutingState, clock: Clock
+) -> None:
+    await state.put_agent(agent("a1", "billing", "tech", state=NOT_READY))
+    await state.enqueue(contact("k-served", customer_id="k1"))
+    await state.put_agent(agent("a0", state=READY))
+    assert await state.reserve("k-served", "a0", 30)
+    await state.confirm("k-served")
+    for i in range(3):
+        await state.enqueue(contact(f"b{i}", entered_at=T0 + i, customer_id="k1"))
+    await state.enqueue(contact("t0", "tech", excluded=frozenset({"a1"})))
+    clock.advance(2)
+    view, heads = await state.agent_ready("a1", 2)
+    assert view.state is READY and view.agent.idle_since == clock.now and view.version == 2
+    assert {n: [c.id for c in cs] for n, cs in heads.by_service.items()} == {
+        "billing": ["b0", "b1"],
+        "tech": ["t0"],
+    }
+    assert heads.by_service["tech"][0].excluded == {"a1"}
+    assert heads.affinity == {"k1": ("a0", T0)}
+    again, _ = await state.agent_ready("a1", 1)
+    assert again.version == 2  # already ready: unchanged
+    with pytest.raises(StaleVersion):
+        await state.agent_ready("a1", 1, expect_version=1)
+    with pytest.raises(TransitionError, match="on_call"):
+        await state.agent_ready("a0", 1)
+    with pytest.raises(NotFound):
+        await state.agent_ready("ghost", 1)
+    with pytest.raises(StateError, match="k must be at least 1"):
+        await state.agent_ready("a1", 0)

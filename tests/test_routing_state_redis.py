@@ -215,7 +215,7 @@ async def _random_step(state: RoutingState, rng: random.Random, n: int) -> objec
         cid = rng.choice(waiting + offered) if waiting or offered else cid
         if offered and rng.random() < 0.5:
             cid = rng.choice(offered)
-    op = rng.choice([0, 1, 1, 1, 2, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11])
+    op = rng.choice([0, 1, 1, 1, 2, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11, 12])
     try:
         match op:
             case 0:
@@ -255,8 +255,10 @@ async def _random_step(state: RoutingState, rng: random.Random, n: int) -> objec
                 return await state.sweep()
             case 10:
                 return await state.set_presence(aid, rng.random() < 0.8)
-            case _:
+            case 11:
                 return await state.list_under(cid, rng.choice(sorted(SERVICES)))
+            case _:
+                return await state.agent_ready(aid, rng.randint(1, 3))
     except StateError as exc:
         return (type(exc).__name__, str(exc))
 
@@ -267,7 +269,7 @@ async def test_redis_and_memory_agree_step_for_step(prefix: str) -> None:
     async with redis_client() as client:
         shared = RedisState(client, SERVICES, prefix=prefix, clock=clock)
         rng_m, rng_r = random.Random(11), random.Random(11)
-        for n in range(600):
+        for n in range(1000):
             clock.advance(1.25)
             got_m = await _random_step(memory, rng_m, n)
             got_r = await _random_step(shared, rng_r, n)

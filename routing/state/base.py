@@ -94,6 +94,17 @@ class RoutingState(ABC):
         Setting the state the agent is already in changes nothing (READY keeps idle time).
         """
 
+    async def agent_ready(
+        self, agent_id: str, k: int, *, expect_version: int | None = None
+    ) -> tuple[AgentView, Heads]:
+        """The agent goes READY (as :meth:`set_agent_state`) and the first ``k`` contacts of
+        each of their services' waiting lists are read, in one step where the store can:
+        the input of ``best_contact_for_agent``. ``k`` must be at least 1."""
+        if k < 1:
+            raise StateError("k must be at least 1")
+        view = await self.set_agent_state(agent_id, AgentState.READY, expect_version=expect_version)
+        return view, await self.heads(sorted(view.agent.services), k)
+
     @abstractmethod
     async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:
         """Device state: an unreachable agent keeps their state but is offered nothing."""

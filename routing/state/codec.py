@@ -53,6 +53,8 @@ def _level_map(levels: object, what: str) -> dict[str, int]:
 def _ident(value: object, what: str) -> str:
     if not isinstance(value, str) or not value or value != value.strip():
         raise StateError(f"{what}: expected a non-empty id without surrounding spaces")
+    if any(ord(ch) < 32 for ch in value):
+        raise StateError(f"{what}: control characters are not allowed in ids")
     return value
 
 
@@ -78,6 +80,8 @@ def check_contact(contact: Contact, services: Mapping[str, Service]) -> Service:
     _level_map(contact.required, f"contact {contact.id} required")
     for agent_id in contact.excluded:
         _ident(agent_id, f"contact {contact.id} excluded agent")
+    if contact.customer_id is not None:
+        _ident(contact.customer_id, f"contact {contact.id} customer_id")
     return service
 
 
@@ -177,6 +181,12 @@ def contact_from(contact_id: str, data: str, rejected: str | None) -> Contact:
     )
 
 
+def contact_from_member(member: str) -> Contact:
+    """A core :class:`Contact` from a waiting-list member (see :mod:`routing.state.lua`)."""
+    contact_id, _customer, rejected, data = member.split("\n", 3)
+    return contact_from(contact_id, data, rejected)
+
+
 def decode_contact(contact_id: str, fields: Mapping[str, str]) -> ContactView:
     """A :class:`ContactView` from its Redis hash."""
     phase = fields["phase"]
@@ -185,7 +195,7 @@ def decode_contact(contact_id: str, fields: Mapping[str, str]) -> ContactView:
     token = fields.get("token")
     meta = {k[2:]: json.loads(v) for k, v in fields.items() if k.startswith("m:")}
     return ContactView(
-        contact=contact_from(contact_id, fields["data"], fields.get("rejected")),
+        contact=contact_from_member(fields["member"]),
         phase=cast(Phase, phase),
         queues=tuple(json.loads(fields["queues"])),
         agent_id=fields.get("agent") or None,

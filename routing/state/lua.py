@@ -2,15 +2,22 @@
 every router instance on the same Redis.
 
 ``ARGV[1]`` is always the key prefix. Keys (after the prefix): ``a:<agent>`` agent hash,
-``agents`` set, ``ready`` and ``ready:<service>`` sets of offerable agents, ``c:<contact>``
+``agents`` set, ``ready`` and ``ready:<service>`` sets of offerable agents; ``c:<contact>``
 contact hash, ``contacts`` set, ``w:<service>`` waiting sorted set (score ascending: best
-first), ``resv`` reservations by expiry, ``wrap`` wrap-ups by end, ``aff`` customer ->
+first); ``resv`` reservations by expiry, ``wrap`` wrap-ups by end, ``aff`` customer ->
 ``[agent, answered_at]``, ``seq`` the shared sequence (reservation tokens).
+
+A waiting list's member is the whole static contact, ``id LF customer LF rejected_by-JSON
+LF data-JSON`` (the contact hash keeps it as ``member``), so reading the head of a list is
+one ``ZRANGE``. ``rejected_by`` only changes while the contact is offered, i.e. out of
+every list, and a release lists it again under a new member. Ids and customers therefore
+must not contain line feeds (the store checks).
 
 Keys are derived inside the scripts, so this needs a single Redis (or a cluster where the
 prefix carries a hash tag, e.g. ``omnivox:{routing}:``). Times and scores travel as the
 strings Python wrote; Lua never formats a time it was given, so nothing loses precision.
-Errors come back as ``NOTFOUND``/``CONFLICT``/``STALE`` replies.
+Hashes and lists come back as one JSON string (``cjson``): the client parses one bulk reply
+instead of hundreds of small ones. Errors come back as ``NOTFOUND``/``CONFLICT``/``STALE``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,63 @@ PRELUDE = r"""
 local P = ARGV[1]
 local function akey(id) return P .. 'a:' .. id end
 local function ckey(id) return P .. 'c:' .. id end
+-- a hash as one JSON array [k1, v1, ...]: one bulk reply parses far faster than many
+local function hash(key) return cjson.encode(redis.call('HGETALL', key)) end
+
+-- HMGET over many fields, in chunks (unpack has a stack limit)
+local function hmget(key, fields)
+  local out = {}
+  for i = 1, #fields, 1000 do
+    local chunk = {}
+    for j = i, math.min(i + 999, #fields) do chunk[#chunk + 1] = fields[j] end
+    local got = redis.call('HMGET', key, unpack(chunk))
+    for j = 1, #got do out[#out + 1] = got[j] end
+  end
+  return out
+end
+
+-- id, customer, rejected JSON, data JSON <-> one waiting-list member
+local function split_member(m)
+  return string.match(m, '^([^\n]*)\n([^\n]*)\n([^\n]*)\n(.*)$')
+end
+local function join_member(id, customer, rejected, data)
+  return id .. '\n' .. customer .. '\n' .. rejected .. '\n' .. data
+end
+
+local function contact_fields(cid)
+  local t = redis.call('HGETALL', ckey(cid))
+  if #t == 0 then return false end
+  return t
+end
+local function contact_json(cid) return cjson.encode(contact_fields(cid)) end
+
+-- the first stop + 1 members of each waiting list, and the affinity of their customers
+-- ([customer, value] flattened)
+local function heads(names, stop)
+  local lists, seen, customers = {}, {}, {}
+  for _, name in ipairs(names) do
+    local members = redis.call('ZRANGE', P .. 'w:' .. name, 0, stop)
+    for _, m in ipairs(members) do
+      local _, customer = split_member(m)
+      if customer ~= '' and not seen[customer] then
+        seen[customer] = true
+        customers[#customers + 1] = customer
+      end
+    end
+    lists[#lists + 1] = members
+  end
+  local affinity = {}
+  if #customers > 0 then
+    local values = hmget(P .. 'aff', customers)
+    for j, customer in ipairs(customers) do
+      if values[j] then
+        affinity[#affinity + 1] = customer
+        affinity[#affinity + 1] = values[j]
+      end
+    end
+  end
+  return lists, affinity
+end
 
 local function index_ready(id, on)
   local op = on and 'SADD' or 'SREM'
@@ -48,16 +112,18 @@ end
 
 local function release(cid, now, reason)
   local ch = ckey(cid)
-  local c = redis.call('HMGET', ch, 'agent', 'score', 'rejected', 'queues')
+  local c = redis.call('HMGET', ch, 'agent', 'score', 'queues', 'member')
   local aid = c[1]
   local seq = redis.call('INCR', P .. 'seq')
-  local rejected = cjson.decode(c[3])
+  local _, customer, old, data = split_member(c[4])
+  local rejected = cjson.decode(old)
   local seen = false
   for _, r in ipairs(rejected) do if r == aid then seen = true end end
   if not seen then table.insert(rejected, aid) end
-  redis.call('HSET', ch, 'rejected', cjson.encode(rejected), 'phase', 'waiting', 'agent', '',
-    'token', '', 'offered_at', '', 'expires', '')
-  for _, s in ipairs(cjson.decode(c[4])) do redis.call('ZADD', P .. 'w:' .. s, c[2], cid) end
+  local member = join_member(cid, customer, cjson.encode(rejected), data)
+  redis.call('HSET', ch, 'phase', 'waiting', 'agent', '', 'token', '', 'offered_at', '',
+    'expires', '', 'member', member)
+  for _, s in ipairs(cjson.decode(c[3])) do redis.call('ZADD', P .. 'w:' .. s, c[2], member) end
   redis.call('ZREM', P .. 'resv', cid)
   local ah = akey(aid)
   if redis.call('HGET', ah, 'contact') == cid then
@@ -85,7 +151,7 @@ else
   redis.call('SADD', P .. 'agents', id)
 end
 sync_ready(id)
-return redis.call('HGETALL', h)
+return hash(h)
 """
 
 REMOVE_AGENT = r"""
@@ -114,7 +180,7 @@ if f[1] == 'reserved' or f[1] == 'on_call' then
 end
 if state ~= 'not_ready' then reason = '' end
 if f[1] ~= state or f[3] ~= reason then move(id, state, reason, now) end
-return redis.call('HGETALL', h)
+return hash(h)
 """
 
 SET_PRESENCE = r"""
@@ -124,38 +190,39 @@ if redis.call('EXISTS', h) == 0 then return redis.error_reply('NOTFOUND no agent
 redis.call('HSET', h, 'reachable', flag)
 redis.call('HINCRBY', h, 'version', 1)
 sync_ready(id)
-return redis.call('HGETALL', h)
+return hash(h)
 """
 
 ENQUEUE = r"""
 local id, data, score, rejected, queues = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local service, customer, wrap = ARGV[7], ARGV[8], ARGV[9]
+local member = join_member(id, customer, rejected, data)
 local h = ckey(id)
 if redis.call('EXISTS', h) == 1 then
   return redis.error_reply('CONFLICT contact ' .. id .. ' is already queued')
 end
-redis.call('HSET', h, 'data', data, 'score', score, 'rejected', rejected, 'queues', queues,
-  'phase', 'waiting', 'agent', '', 'token', '', 'offered_at', '', 'expires', '',
-  'answered_at', '', 'customer', customer, 'wrap', wrap)
+redis.call('HSET', h, 'score', score, 'queues', queues, 'phase', 'waiting', 'agent', '',
+  'token', '', 'offered_at', '', 'expires', '', 'answered_at', '', 'customer', customer,
+  'wrap', wrap, 'member', member)
 for i = 10, #ARGV, 2 do redis.call('HSET', h, 'm:' .. ARGV[i], ARGV[i + 1]) end
-redis.call('ZADD', P .. 'w:' .. service, score, id)
+redis.call('ZADD', P .. 'w:' .. service, score, member)
 redis.call('SADD', P .. 'contacts', id)
-return redis.call('HGETALL', h)
+return contact_json(id)
 """
 
 LIST_UNDER = r"""
 local id, service = ARGV[2], ARGV[3]
 local h = ckey(id)
 if redis.call('EXISTS', h) == 0 then return redis.error_reply('NOTFOUND no contact ' .. id) end
-local f = redis.call('HMGET', h, 'queues', 'phase', 'score')
+local f = redis.call('HMGET', h, 'queues', 'phase', 'score', 'member')
 local queues = cjson.decode(f[1])
 for _, s in ipairs(queues) do
-  if s == service then return redis.call('HGETALL', h) end
+  if s == service then return contact_json(id) end
 end
 table.insert(queues, service)
 redis.call('HSET', h, 'queues', cjson.encode(queues))
-if f[2] == 'waiting' then redis.call('ZADD', P .. 'w:' .. service, f[3], id) end
-return redis.call('HGETALL', h)
+if f[2] == 'waiting' then redis.call('ZADD', P .. 'w:' .. service, f[3], f[4]) end
+return contact_json(id)
 """
 
 UPDATE_META = r"""
@@ -163,17 +230,17 @@ local id = ARGV[2]
 local h = ckey(id)
 if redis.call('EXISTS', h) == 0 then return redis.error_reply('NOTFOUND no contact ' .. id) end
 for i = 3, #ARGV, 2 do redis.call('HSET', h, 'm:' .. ARGV[i], ARGV[i + 1]) end
-return redis.call('HGETALL', h)
+return contact_json(id)
 """
 
 REMOVE_CONTACT = r"""
 local now, id = ARGV[2], ARGV[3]
 local h = ckey(id)
 if redis.call('EXISTS', h) == 0 then return false end
-local fields = redis.call('HGETALL', h)
-local f = redis.call('HMGET', h, 'phase', 'agent', 'queues', 'wrap')
+local fields = contact_json(id)
+local f = redis.call('HMGET', h, 'phase', 'agent', 'queues', 'wrap', 'member')
 local seq = redis.call('INCR', P .. 'seq')
-for _, s in ipairs(cjson.decode(f[3])) do redis.call('ZREM', P .. 'w:' .. s, id) end
+for _, s in ipairs(cjson.decode(f[3])) do redis.call('ZREM', P .. 'w:' .. s, f[5]) end
 redis.call('ZREM', P .. 'resv', id)
 local outcome = 'abandoned'
 if f[1] == 'active' then outcome = 'ended' end
@@ -208,13 +275,14 @@ local a = redis.call('HMGET', ah, 'state', 'reachable', 'contact')
 if a[3] ~= '' then return {0, 'agent_busy'} end
 if a[1] ~= 'ready' then return {0, 'agent_not_ready'} end
 if a[2] ~= '1' then return {0, 'agent_unreachable'} end
-local c = redis.call('HMGET', ch, 'phase', 'rejected', 'queues')
+local c = redis.call('HMGET', ch, 'phase', 'queues', 'member')
 if c[1] ~= 'waiting' then return {0, 'contact_not_waiting'} end
-for _, r in ipairs(cjson.decode(c[2])) do
+local _, _, rejected = split_member(c[3])
+for _, r in ipairs(cjson.decode(rejected)) do
   if r == aid then return {0, 'rang_out'} end
 end
 local seq = redis.call('INCR', P .. 'seq')
-for _, s in ipairs(cjson.decode(c[3])) do redis.call('ZREM', P .. 'w:' .. s, cid) end
+for _, s in ipairs(cjson.decode(c[2])) do redis.call('ZREM', P .. 'w:' .. s, c[3]) end
 redis.call('HSET', ch, 'phase', 'offered', 'agent', aid, 'token', seq, 'offered_at', now,
   'expires', expires)
 redis.call('ZADD', P .. 'resv', expires, cid)
@@ -245,7 +313,7 @@ redis.call('HSET', ch, 'phase', 'active', 'answered_at', now, 'expires', '')
 redis.call('ZREM', P .. 'resv', cid)
 if redis.call('HGET', akey(c[2]), 'contact') == cid then move(c[2], 'on_call', '', now) end
 if c[4] ~= '' then redis.call('HSET', P .. 'aff', c[4], cjson.encode({c[2], now})) end
-return {seq, redis.call('HGETALL', ch)}
+return {seq, contact_json(cid)}
 """
 )
 
@@ -279,31 +347,32 @@ return {released, wrapped}
 """
 
 HEADS = r"""
-local stop = tonumber(ARGV[2])
-local lists, seen, customers = {}, {}, {}
-for i = 3, #ARGV do
-  local rows = {}
-  for _, cid in ipairs(redis.call('ZRANGE', P .. 'w:' .. ARGV[i], 0, stop)) do
-    local d = redis.call('HMGET', ckey(cid), 'data', 'rejected', 'customer')
-    table.insert(rows, cid)
-    table.insert(rows, d[1])
-    table.insert(rows, d[2])
-    if d[3] ~= '' and not seen[d[3]] then
-      seen[d[3]] = true
-      table.insert(customers, d[3])
-    end
-  end
-  table.insert(lists, rows)
+local names = {}
+for i = 3, #ARGV do names[#names + 1] = ARGV[i] end
+local lists, affinity = heads(names, tonumber(ARGV[2]))
+return cjson.encode({lists, affinity})
+"""
+
+READY_HEADS = r"""
+local now, id, stop, expect = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local h = akey(id)
+if redis.call('EXISTS', h) == 0 then return redis.error_reply('NOTFOUND no agent ' .. id) end
+local f = redis.call('HMGET', h, 'state', 'version', 'services')
+if expect ~= '' and expect ~= f[2] then
+  return redis.error_reply('STALE agent ' .. id .. ' is at version ' .. f[2] .. ', not ' .. expect)
 end
-local affinity = {}
-for _, customer in ipairs(customers) do
-  local v = redis.call('HGET', P .. 'aff', customer)
-  if v then
-    table.insert(affinity, customer)
-    table.insert(affinity, v)
-  end
+if f[1] == 'reserved' or f[1] == 'on_call' then
+  return redis.error_reply('CONFLICT agent ' .. id .. ' is ' .. f[1] .. ': not now')
 end
-return {lists, affinity}
+if f[1] ~= 'ready' then move(id, 'ready', '', now) end
+local lists, affinity = heads(cjson.decode(f[3]), stop)
+return cjson.encode({redis.call('HGETALL', h), lists, affinity})
+"""
+
+READ_CONTACTS = r"""
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = contact_fields(ARGV[i]) end
+return cjson.encode(out)
 """
 
 SCRIPTS = {
@@ -320,5 +389,7 @@ SCRIPTS = {
     "release": RELEASE,
     "sweep": SWEEP,
     "heads": HEADS,
+    "ready_heads": READY_HEADS,
+    "read_contacts": READ_CONTACTS,
 }
 """Script name -> body; the store prepends :data:`PRELUDE` to each."""

@@ -15,7 +15,7 @@ from routing.core.model import NO_LIVE, Agent, ServiceLive
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
 from routing.state.base import RoutingState
-from routing.state.model import RefuseReason, Reservation
+from routing.state.model import Heads, RefuseReason, Reservation
 
 Live = Mapping[str, ServiceLive]
 _CONTACT_GONE = (RefuseReason.NO_CONTACT, RefuseReason.CONTACT_NOT_WAITING)
@@ -39,6 +39,7 @@ async def offer_for_agent(
     k: int = 20,
     max_k: int = 320,
     retries: int = 8,
+    heads: Heads | None = None,
 ) -> Offer | None:
     """An agent became ready: reserve the best waiting contact of their services for them.
 
@@ -46,14 +47,16 @@ async def offer_for_agent(
     ``max_k`` while none of them fits the agent and a list has more), lets
     ``best_contact_for_agent`` choose, and reserves. A contact taken meanwhile is skipped
     and the next best tried (``retries`` times). None when nothing fits or the agent can no
-    longer take a contact.
+    longer take a contact. ``heads``: what :meth:`RoutingState.agent_ready` returned for
+    this agent with this ``k`` (saves the first read).
     """
     services = state.services
     cache = cache if cache is not None else RequirementCache(services)
     skipped: set[str] = set()
     attempts = 0
     while True:
-        heads = await state.heads(sorted(agent.services), k)
+        if heads is None:
+            heads = await state.heads(sorted(agent.services), k)
         candidates = [c for c in heads.contacts() if c.id not in skipped]
         while True:
             now = state.clock()
@@ -73,7 +76,7 @@ async def offer_for_agent(
         more = any(len(listed) >= k for listed in heads.by_service.values())
         if not more or k >= max_k:
             return None
-        k *= 2
+        k, heads = k * 2, None
 
 
 async def offer_for_contact(

@@ -24,7 +24,7 @@ from routing.state.codec import (
     check_contact,
     check_meta,
     contact_data,
-    contact_from,
+    contact_from_member,
     decode_agent,
     decode_contact,
     fmt,
@@ -82,7 +82,7 @@ class RedisState(RoutingState):
         self._scripts = {
             name: client.register_script(PRELUDE + body) for name, body in SCRIPTS.items()
         }
-        self._cache: dict[tuple[str, str], Contact] = {}  # (id, data) -> contact, no exclusions
+        self._cache: dict[str, Contact] = {}  # waiting-list member -> contact
         self._cache_max = contact_cache
 
     @classmethod
@@ -124,16 +124,13 @@ class RedisState(RoutingState):
                 pipe.hgetall(key)
             return [pairs(r) for r in await pipe.execute()]
 
-    def _contact(self, contact_id: str, data: str, rejected: str | None) -> Contact:
-        """Decode a contact, reusing the decoded static part (data never changes)."""
-        if rejected and rejected != "[]":
-            return contact_from(contact_id, data, rejected)
-        key = (contact_id, data)
-        contact = self._cache.get(key)
+    def _contact(self, member: str) -> Contact:
+        """Decode a waiting-list member, reusing earlier decodings (members never change)."""
+        contact = self._cache.get(member)
         if contact is None:
             if len(self._cache) >= self._cache_max:
                 self._cache.clear()
-            contact = self._cache[key] = contact_from(contact_id, data, None)
+            contact = self._cache[member] = contact_from_member(member)
         return contact
 
     # --- agents ---------------------------------------------------------------------------
@@ -152,7 +149,7 @@ class RedisState(RoutingState):
             agent.state.value if agent.state in AGENT_SET_STATES else AgentState.OFFLINE.value,
             reason,
         )
-        return decode_agent(agent.id, pairs(raw))
+        return decode_agent(agent.id, _fields(raw))
 
     async def remove_agent(self, agent_id: str) -> None:
         await self._run("remove_agent", agent_id)
@@ -174,11 +171,27 @@ class RedisState(RoutingState):
             reason or "",
             "" if expect_version is None else str(expect_version),
         )
-        return decode_agent(agent_id, pairs(raw))
+        return decode_agent(agent_id, _fields(raw))
+
+    async def agent_ready(
+        self, agent_id: str, k: int, *, expect_version: int | None = None
+    ) -> tuple[AgentView, Heads]:
+        if k < 1:
+            raise StateError("k must be at least 1")
+        raw = await self._run(
+            "ready_heads",
+            fmt(self.clock()),
+            agent_id,
+            str(k - 1),
+            "" if expect_version is None else str(expect_version),
+        )
+        fields, lists, flat_affinity = json.loads(raw)
+        view = decode_agent(agent_id, pairs(fields))
+        return view, self._heads(sorted(view.agent.services), lists, flat_affinity)
 
     async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:
         raw = await self._run("set_presence", agent_id, "1" if reachable else "0")
-        return decode_agent(agent_id, pairs(raw))
+        return decode_agent(agent_id, _fields(raw))
 
     async def get_agent(self, agent_id: str) -> AgentView | None:
         fields = pairs(await self.client.hgetall(self._key("a", agent_id)))
@@ -219,17 +232,19 @@ class RedisState(RoutingState):
             fmt(service.wrap_up_s),
             *[x for kv in extra.items() for x in kv],
         )
-        return decode_contact(contact.id, pairs(raw))
+        return decode_contact(contact.id, _fields(raw))
 
     async def list_under(self, contact_id: str, service: str) -> ContactView:
         if service not in self.services:
             raise StateError(f"unknown service {service!r}")
-        return decode_contact(contact_id, pairs(await self._run("list_under", contact_id, service)))
+        return decode_contact(
+            contact_id, _fields(await self._run("list_under", contact_id, service))
+        )
 
     async def update_meta(self, contact_id: str, meta: Mapping[str, Any]) -> ContactView:
         extra = check_meta(meta)
         raw = await self._run("update_meta", contact_id, *[x for kv in extra.items() for x in kv])
-        return decode_contact(contact_id, pairs(raw))
+        return decode_contact(contact_id, _fields(raw))
 
     async def remove_contact(self, contact_id: str) -> Removed | None:
         now = self.clock()
@@ -237,7 +252,7 @@ class RedisState(RoutingState):
         if raw is None:
             return None
         seq, outcome, agent_state, fields = raw
-        view = decode_contact(contact_id, pairs(fields))
+        view = decode_contact(contact_id, _fields(fields))
         state = text(agent_state)
         return Removed(
             view=view,
@@ -248,24 +263,33 @@ class RedisState(RoutingState):
             seq=int(seq),
         )
 
+    async def _read_contacts(self, ids: Sequence[str]) -> list[ContactView]:
+        views: list[ContactView] = []
+        for start in range(0, len(ids), 500):  # short scripts: Redis serves others between
+            chunk = ids[start : start + 500]
+            rows = json.loads(await self._run("read_contacts", *chunk))
+            views.extend(
+                decode_contact(c, pairs(f)) for c, f in zip(chunk, rows or [], strict=True) if f
+            )
+        return views
+
     async def get_contact(self, contact_id: str) -> ContactView | None:
-        fields = pairs(await self.client.hgetall(self._key("c", contact_id)))
-        return decode_contact(contact_id, fields) if fields else None
+        found = await self._read_contacts([contact_id])
+        return found[0] if found else None
 
     async def contacts(self) -> list[ContactView]:
-        ids = [text(x) for x in await self.client.smembers(self._key("contacts"))]
-        rows = await self._hashes([self._key("c", c) for c in ids])
-        views = [decode_contact(c, f) for c, f in zip(ids, rows, strict=True) if f]
+        ids = sorted(text(x) for x in await self.client.smembers(self._key("contacts")))
+        views = await self._read_contacts(ids)
         return sorted(views, key=lambda v: (v.contact.entered_at, v.id))
 
     async def _lists(self, services: Sequence[str], stop: int) -> Heads:
-        lists, flat_affinity = await self._run("heads", str(stop), *services)
+        lists, flat_affinity = json.loads(await self._run("heads", str(stop), *services))
+        return self._heads(services, lists, flat_affinity)
+
+    def _heads(self, services: Sequence[str], lists: list[Any], flat_affinity: Any) -> Heads:
         by_service: dict[str, list[Contact]] = {}
         for name, rows in zip(services, lists, strict=True):
-            items = [text(x) for x in rows]
-            by_service[name] = [
-                self._contact(items[i], items[i + 1], items[i + 2]) for i in range(0, len(items), 3)
-            ]
+            by_service[name] = [self._contact(member) for member in rows]
         return Heads(by_service, _affinity(pairs(flat_affinity)))
 
     async def waiting(self, service: str, limit: int | None = None) -> list[Contact]:
@@ -302,7 +326,7 @@ class RedisState(RoutingState):
             "confirm", fmt(self.clock()), contact_id, "" if token is None else str(token)
         )
         seq, fields = raw
-        return Confirmed(decode_contact(contact_id, pairs(fields)), int(seq))
+        return Confirmed(decode_contact(contact_id, _fields(fields)), int(seq))
 
     async def release(
         self, contact_id: str, *, token: int | None = None, reason: str = MISSED
@@ -326,6 +350,12 @@ class RedisState(RoutingState):
         async for key in self.client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
             count += await self.client.delete(key)
         return count
+
+
+def _fields(raw: object) -> dict[str, str]:
+    """A hash sent by a script as one JSON array ``[k1, v1, ...]``."""
+    flat = json.loads(raw)  # type: ignore[arg-type]
+    return pairs(flat) if flat else {}
 
 
 def _released(raw: Sequence[object], reason: str) -> Released:
