@@ -135,3 +135,112 @@ class ServiceRecord:
     wrapup_s: int
     skills: dict[str, int]  # skill name -> minimum level 1..10
     config: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who performs a write, as the audit log names them: ``api_key``, ``agent`` or ``system``."""
+
+    kind: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+SYSTEM = Actor("system", "omnivox")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    actor: Actor
+    action: str
+    target_kind: str
+    target_id: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    """An API key as stored: its name, public prefix and scopes; never the secret."""
+
+    id: int
+    name: str
+    prefix: str
+    scopes: tuple[str, ...]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A customer an identity matches, the stored identity it matched and by which rule."""
+
+    customer: CustomerRecord
+    kind: str
+    value: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMatch:
+    """``known`` (exact identity), ``maybe`` (weaker rule, see customers.matching) or ``none``."""
+
+    match: Literal["known", "maybe", "none"]
+    kind: str
+    value: str  # normalised
+    candidates: tuple[Candidate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What ``ingest_interaction`` did: the interaction, whose it is and how that was decided."""
+
+    interaction: InteractionRecord
+    customer_id: int
+    match: Literal["known", "maybe", "created"]
+    replayed: bool  # the idempotency key was already used: nothing was written
+    candidates: tuple[int, ...] = ()  # maybe-matching customers (when not attached to them)
+    identities_added: tuple[IdentityRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRecord:
+    id: int
+    survivor_id: int
+    merged_id: int
+    merged_at: datetime
+    actor: Actor
+    moved: dict[str, Any]
+    undone_at: datetime | None
+    undone_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRecord:
+    """An erasure: the customer, when and by whom, and how much was removed (no values)."""
+
+    id: int
+    customer_id: int
+    erased_at: datetime
+    actor: Actor
+    counts: dict[str, Any]  # customers, identities, interactions, journeys, profile_fields
+    customer_ids: tuple[int, ...]  # the customer and every profile merged into them
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerExport:
+    """Everything held about one person: the customer (the survivor of any merges), the
+    profiles merged into them, profile data per customer id, every interaction (oldest
+    first), the IVR journeys, merges, and the audit entries about them."""
+
+    customer: CustomerRecord
+    merged: tuple[CustomerRecord, ...]
+    profile_data: dict[int, dict[str, ProfileValue]]
+    interactions: tuple[InteractionRecord, ...]
+    journeys: tuple[JourneyRecord, ...]
+    merges: tuple[MergeRecord, ...]
+    audit: tuple[AuditRecord, ...]
+    exported_at: datetime

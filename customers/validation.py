@@ -17,6 +17,9 @@ DIRECTIONS = ("in", "out")
 OUTCOMES = ("resolved", "unresolved", "abandoned", "transferred", "escalated", "callback", "failed")
 JOURNEY_STATUSES = ("in_progress", "completed", "transferred", "abandoned", "failed")
 AGENT_ROLES = ("agent", "supervisor", "admin")
+ACTOR_KINDS = ("api_key", "agent", "system")
+# what an API key (or an agent's role) may do on the omnichannel API
+API_SCOPES = ("interactions:write", "customers:read", "customers:write", "merges:undo", "privacy")
 MIN_LEVEL, MAX_LEVEL = 1, 10
 
 
@@ -106,6 +109,16 @@ def skill_levels(field: str, value: object) -> dict[str, int]:
         )
         for name, level in levels.items()
     }
+
+
+def scopes(field: str, value: object) -> tuple[str, ...]:
+    """A non-empty list of distinct :data:`API_SCOPES`, in vocabulary order."""
+    items = sequence(field, value)
+    if not items:
+        raise InvalidValue(field, "at least one scope is needed")
+    for item in items:
+        one_of(field, item, API_SCOPES)
+    return tuple(s for s in API_SCOPES if s in items)
 
 
 def jsonable(field: str, value: object) -> object:

@@ -2,17 +2,23 @@
 
 from customers.models.base import Base, UTCDateTime
 from customers.models.customer import Customer, Identity, Interaction, ProfileData
+from customers.models.governance import ApiKey, AuditEntry, ErasedCount, Erasure, Merge
 from customers.models.journey import Journey
 from customers.models.staff import Agent, AgentSkill, Service, ServiceSkill, Skill
 
 __all__ = [
     "Agent",
     "AgentSkill",
+    "ApiKey",
+    "AuditEntry",
     "Base",
     "Customer",
+    "ErasedCount",
+    "Erasure",
     "Identity",
     "Interaction",
     "Journey",
+    "Merge",
     "ProfileData",
     "Service",
     "ServiceSkill",

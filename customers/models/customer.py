@@ -13,8 +13,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine.interfaces import ExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
+from customers.matching import match_key
 from customers.models.base import Base, BigId, JSONType, utcnow
 
 
@@ -31,6 +33,13 @@ class Customer(Base):
     merged_into: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
+    # set when erased: the row stays as an empty tombstone so its id is never given again
+    erased_at: Mapped[datetime | None]
+
+
+def _identity_match_key(context: ExecutionContext) -> str | None:
+    params = context.get_current_parameters()
+    return match_key(params["kind"], params["value"])
 
 
 class Identity(Base):
@@ -45,6 +54,10 @@ class Identity(Base):
     value: Mapped[str] = mapped_column(String(256))
     verified: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the weaker "maybe" key of customers.matching, derived from kind and value on insert
+    match_key: Mapped[str | None] = mapped_column(
+        String(256), default=_identity_match_key, index=True
+    )
 
 
 class Interaction(Base):
