@@ -1,0 +1,239 @@
+"""``omnivox simulate SCRIPTS…``: run caller scripts and report; exit 0 when every script
+passed (or was skipped, with the reason), 1 when any failed, 2 when any script is invalid."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TextIO
+
+from customers.exceptions import CustomerStoreError
+from ivr.scenario import ScenarioSet
+from omnivox.config import Bind, ConfigError, Settings
+from omnivox.errors import OmnivoxError
+from omnivox.simulate import junit
+from omnivox.simulate.asterisk import AsteriskDriver, point_agi
+from omnivox.simulate.builtin import BuiltinDriver
+from omnivox.simulate.clock import DEFAULT_TIME
+from omnivox.simulate.loadtest import run_load, same_clock
+from omnivox.simulate.model import Script
+from omnivox.simulate.progress import Progress
+from omnivox.simulate.report import detail, footer
+from omnivox.simulate.results import ScriptResult
+from omnivox.simulate.runner import Driver, Runner
+from omnivox.simulate.scripts import read_scripts
+from omnivox.simulate.targets import Target, embedded, running
+from routing.ami import AMIClient, AMIError
+
+QUIET_LOGGERS = ("omnivox", "ivr", "routing", "customers", "aiosqlite", "sqlalchemy")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omnivox simulate", description=__doc__.split("\n")[0] if __doc__ else None
+    )
+    parser.add_argument("scripts", nargs="+", help="caller scripts (*.yaml) or directories")
+    parser.add_argument("--against", choices=("builtin", "asterisk"), default="builtin")
+    parser.add_argument(
+        "--server",
+        metavar="HOST:PORT",
+        help="a running omnivox (its FastAGI address; the database comes from the settings)"
+        " instead of an embedded one",
+    )
+    parser.add_argument("--concurrency", type=int, default=4, metavar="N")
+    parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument("--load", type=int, metavar="N", help="load mode: N callers")
+    parser.add_argument("--ramp", type=float, default=0.0, metavar="SECONDS")
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="per call")
+    return parser
+
+
+def main(argv: Sequence[str], settings: Settings, *, out: TextIO | None = None) -> int:
+    """Entry point for ``omnivox simulate``; returns the exit code."""
+    out = out or sys.stdout
+    try:
+        args = build_parser().parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    problem = _check_args(args)
+    if problem is not None:
+        print(f"omnivox simulate: {problem}", file=sys.stderr)
+        return 2
+    scenarios, refused = ScenarioSet.load_dir(settings.scenarios)
+    scripts, problems = read_scripts(args.scripts, scenarios)
+    if problems:
+        for p in problems:
+            print(str(p), file=sys.stderr)
+        bad = len({p.file for p in problems})
+        print(f"omnivox simulate: {bad} invalid script file(s); nothing was run", file=sys.stderr)
+        for p in refused:
+            print(f"(scenario refused: {p})", file=sys.stderr)
+        if args.junit:
+            junit.write(args.junit, [], suite="omnivox simulate", seconds=0.0, invalid=problems)
+        return 2
+    with _quiet(settings):
+        try:
+            return asyncio.run(_run(args, settings, scripts, out))
+        except (OmnivoxError, ConfigError, CustomerStoreError, AMIError, OSError) as exc:
+            print(f"omnivox simulate: {exc}", file=sys.stderr)
+            return 1
+
+
+def _check_args(args: argparse.Namespace) -> str | None:
+    if args.concurrency < 1:
+        return "--concurrency must be at least 1"
+    if args.load is not None and args.load < 1:
+        return "--load must be at least 1"
+    if args.ramp < 0 or (args.ramp and args.load is None):
+        return "--ramp needs --load and must not be negative"
+    if args.server is not None:
+        host, _, port = args.server.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            return (
+                f"--server: expected HOST:PORT of a running omnivox's FastAGI, got {args.server!r}"
+            )
+        args.server = Bind(host.strip("[]"), int(port))
+    return None
+
+
+@contextlib.contextmanager
+def _quiet(settings: Settings) -> Iterator[None]:
+    """The server's INFO lines would bury the report: warnings only, unless DEBUG."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    before = [lg.level for lg in loggers]
+    if settings.log_level != "DEBUG":
+        for lg in loggers:
+            lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, before, strict=True):
+            lg.setLevel(level)
+
+
+@contextlib.asynccontextmanager
+async def session(
+    settings: Settings, against: str, server: Bind | None, call_timeout: float
+) -> AsyncIterator[tuple[Target, Driver]]:
+    """The target and driver for ``--against`` and ``--server``."""
+    if against == "builtin":
+        if server is None:
+            async with embedded(settings) as target:
+                assert target.fastagi is not None
+                yield target, BuiltinDriver(*_addr(target.fastagi), call_timeout=call_timeout)
+        else:
+            async with running(settings, server) as target:
+                yield target, BuiltinDriver(*_addr(server), call_timeout=call_timeout)
+        return
+    ami_settings = settings.ami
+    if ami_settings is None:
+        raise ConfigError("the asterisk driver needs AMI: set ami_url (OMNIVOX_AMI_URL)")
+    ami = AMIClient(
+        ami_settings.host, ami_settings.port, ami_settings.username, ami_settings.secret
+    )
+    await ami.connect()
+    try:
+        driver = AsteriskDriver(ami, call_timeout=call_timeout)
+        if server is not None:
+            async with running(settings, server) as target:
+                yield target, driver  # Asterisk already sends omnivox-ivr calls to that server
+            return
+        async with embedded(settings, with_ami=True) as target:
+            assert target.fastagi is not None
+            previous = await point_agi(ami, str(target.fastagi))
+            try:
+                yield target, driver
+            finally:
+                with contextlib.suppress(AMIError):
+                    await ami.setvar("OMNIVOX_AGI", previous)
+    finally:
+        await ami.close()
+
+
+def _addr(bind: Bind) -> tuple[str, int]:
+    return bind.host, bind.port
+
+
+async def _run(
+    args: argparse.Namespace, settings: Settings, scripts: list[Script], out: TextIO
+) -> int:
+    started = time.monotonic()
+    async with session(settings, args.against, args.server, args.timeout) as (target, driver):
+        print(
+            f"omnivox simulate: {len(scripts)} script(s), {driver.name} driver, "
+            f"{target.description}",
+            file=out,
+        )
+        if target.clock is not None:
+            print(
+                f"call time: {DEFAULT_TIME:%a %Y-%m-%d %H:%M} UTC unless a script sets 'at:'"
+                " (inside the shipped scenarios' opening hours; other scenarios move on to"
+                " their first open hour)",
+                file=out,
+            )
+        if args.load is not None:
+            return await _load(args, target, driver, scripts, out, started)
+        progress = Progress(len(scripts), out)
+        runner = Runner(
+            target,
+            driver,
+            concurrency=args.concurrency,
+            on_start=progress.start,
+            on_done=progress.done,
+        )
+        results = await runner.run(scripts)
+        progress.close()
+    return _finish(args, results, out, time.monotonic() - started, suite=driver.name)
+
+
+async def _load(
+    args: argparse.Namespace,
+    target: Target,
+    driver: Driver,
+    scripts: list[Script],
+    out: TextIO,
+    started: float,
+) -> int:
+    runner = Runner(target, driver)
+    problem = same_clock(runner, scripts)
+    if problem is not None:
+        print(f"omnivox simulate: {problem}", file=sys.stderr)
+        return 2
+    print(f"seeding {args.load} callers, then a {args.ramp:g} s ramp...", file=out)
+    report = await run_load(runner, scripts, args.load, args.ramp)
+    for line in report.lines():
+        print(line, file=out)
+    return _finish(
+        args, report.results, out, time.monotonic() - started, suite=f"{driver.name} load"
+    )
+
+
+def _finish(
+    args: argparse.Namespace,
+    results: Sequence[ScriptResult],
+    out: TextIO,
+    seconds: float,
+    *,
+    suite: str,
+) -> int:
+    bad = [r for r in results if r.status in ("failed", "error")]
+    for result in bad[:20]:
+        print(file=out)
+        for line in detail(result):
+            print(line, file=out)
+    if len(bad) > 20:
+        print(
+            f"\n... and {len(bad) - 20} more failures (all of them in the JUnit report)", file=out
+        )
+    print(file=out)
+    print(footer(results, seconds), file=out)
+    if results and all(r.status == "skipped" for r in results):
+        print("note: every script was skipped: nothing was checked", file=out)
+    if args.junit:
+        junit.write(args.junit, results, suite=f"omnivox simulate ({suite})", seconds=seconds)
+    return 1 if bad else 0
