@@ -34,6 +34,32 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _apikey(settings: Settings, args: argparse.Namespace) -> int:
+    from customers.db import make_engine, make_sessionmaker, migrate
+    from customers.store import CustomerStore
+    from omnivox.api import SCOPES, create_api_key
+
+    unknown = sorted(set(args.scope) - set(SCOPES))
+    if unknown:
+        print(
+            f"omnivox apikey: unknown scope {unknown[0]!r} (known: {', '.join(SCOPES)})",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def create() -> str:
+        await migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            store = CustomerStore(make_sessionmaker(engine), default_region=settings.default_region)
+            return await create_api_key(store, args.name, args.scope)
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(create()))
+    return 0
+
+
 def _validate(settings: Settings, args: argparse.Namespace) -> int:
     from ivr.scenario.validate_cli import main as validate_main
 
@@ -70,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
     migrate.set_defaults(func=_migrate)
+
+    apikey = sub.add_parser("apikey", help="create an API key for a channel integration")
+    apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
+    create = apikey_sub.add_parser("create", help="print a new key (shown once)")
+    create.add_argument("name", help="what the key is for, e.g. 'chat widget'")
+    create.add_argument(
+        "--scope", action="append", required=True, help="a scope; repeat for several"
+    )
+    create.set_defaults(func=_apikey)
 
     validate = sub.add_parser("validate", help="check scenario files (default: the scenario dir)")
     validate.add_argument("paths", nargs="*")

@@ -27,6 +27,7 @@ from ivr.call.handler import Clock, utc_now
 from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
+from omnivox import api
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
@@ -210,7 +211,9 @@ class OmnivoxServer:
         app = web.Application()
         health_http.setup(app, self.health())
         app[health_http.READY] = self._ready
-        if self.router is not None and self.store is not None:
+        assert self.store is not None
+        api.setup(app, self.store, clock=self.clock)
+        if self.router is not None:
             routing_http.setup(app, self.router, self.store)
         return app
 

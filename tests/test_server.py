@@ -179,3 +179,37 @@ def test_demo_clock_is_always_inside_the_telecom_hours_and_monotonic() -> None:
     assert times == sorted(times)
     hours = {(t + timedelta(hours=3)).hour for t in times}
     assert min(hours) >= 9 and max(hours) < 20
+
+
+async def test_an_api_key_from_the_cli_opens_the_omnichannel_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(tmp_path)
+    monkeypatch.setenv("OMNIVOX_DATABASE_URL", settings.database_url)
+    assert (
+        await asyncio.to_thread(
+            main, ["apikey", "create", "chat widget", "--scope", "interactions:write"]
+        )
+        == 0
+    )
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("ovx_")
+    body = {
+        "channel": "chat",
+        "direction": "in",
+        "intent": "billing",
+        "idempotency_key": "chat-1",
+        "identities": [{"kind": "phone", "value": "(415) 555-0123"}],
+    }
+    async with OmnivoxServer(settings) as server, aiohttp.ClientSession() as http:
+        url = f"http://127.0.0.1:{server.http_port}/api/interactions"
+        async with http.post(url, json=body) as anonymous:
+            assert anonymous.status == 401
+        headers = {"Authorization": f"Bearer {key}"}
+        async with http.post(url, json=body, headers=headers) as reply:
+            assert reply.status == 201, await reply.text()
+        assert server.store is not None
+        customer = await server.store.find_by_identity("phone", "+14155550123")
+        assert customer is not None
+        page = await server.store.timeline(customer.id)
+        assert [(i.channel, i.intent) for i in page.items] == [("chat", "billing")]

@@ -21,6 +21,9 @@ from customers.records import SYSTEM, Actor
 from customers.store import CustomerStore
 from omnivox.api.errors import ApiError, Handler
 
+# one request key for the caller, shared with the desktop's session middleware
+from omnivox.auth.http import AUTH_ERROR, PRINCIPAL
+
 KEY_PREFIX = "ovx_"
 SCOPES: tuple[str, ...] = v.API_SCOPES
 # what a signed-in agent may do on this API, by role
@@ -30,9 +33,6 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset(SCOPES),
 }
 STORE = web.AppKey("api_keys_store", CustomerStore)
-# where authentication middlewares put the caller (aiohttp warns about plain str keys)
-PRINCIPAL = web.RequestKey("principal", object)
-AUTH_ERROR = web.RequestKey("auth_error", str)
 
 
 class PrincipalLike(Protocol):
