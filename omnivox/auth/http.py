@@ -20,6 +20,7 @@ from omnivox.auth.sessions import Sessions, SignInFailed, TooManyAttempts
 from omnivox.auth.tokens import Claims, InvalidToken
 
 COOKIE = "omnivox_session"
+PUBLIC_PREFIXES = ("/desktop/static/",)  # no session lookup (a Redis round trip) for assets
 SESSIONS = web.AppKey("auth_sessions", Sessions)
 SignOutHook = Callable[[Claims], Awaitable[None]]
 SIGN_OUT_HOOKS = web.AppKey("auth_sign_out_hooks", list[SignOutHook])
@@ -61,6 +62,8 @@ def token_of(request: web.Request) -> str | None:
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Authenticate the token if any; never refuses by itself (see :func:`require_principal`)."""
+    if request.path.startswith(PUBLIC_PREFIXES):
+        return await handler(request)
     if request.get(PRINCIPAL) is None:  # another scheme (API keys) may have set it first
         request[PRINCIPAL] = None
         token = token_of(request)
