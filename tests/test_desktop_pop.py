@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from customers.store import CustomerStore
-from omnivox.desktop import build_pop, contact_from_offer
+from omnivox.desktop import AgentCache, PopHub, build_pop, bus_listener, contact_from_offer
+from omnivox.desktop.hub import Listener
 from omnivox.desktop.popview import MASK
-from tests.desktop_helpers import DECISION, T0, seed_customer
+from tests.desktop_helpers import DECISION, T0, make_agent, seed_customer
 
 
 def _contact(customer_id: int | None, journey_id: int | None, **extra: object) -> dict:
@@ -149,3 +150,45 @@ def test_the_router_offer_becomes_a_contact() -> None:
     assert contact["call_id"] == "1741.5" and contact["customer_id"] == 12
     assert contact["entered_at"] == "2026-03-01T09:15:00+00:00"
     assert (contact["waited_s"], contact["kind"], contact["skills"]) == (30.0, "call", ["billing"])
+
+
+async def test_agent_names_are_cached_for_a_while(sqlite_store: CustomerStore) -> None:
+    kim = await make_agent(sqlite_store, "kim")
+    lee = await make_agent(sqlite_store, "lee")
+    now = [0.0]
+    cache = AgentCache(sqlite_store, ttl_s=60, clock=lambda: now[0])
+    assert await cache.names({kim.id, lee.id, 999}) == {kim.id: "Kim", lee.id: "Lee"}
+    await sqlite_store.set_agent_skills(kim.id, {"tv": 3})
+    assert (await cache.get(kim.id)).skills == {"billing": 5}  # type: ignore[union-attr]
+    now[0] = 61.0
+    assert (await cache.get(kim.id)).skills == {"tv": 3}  # type: ignore[union-attr]
+    many = [await make_agent(sqlite_store, f"x{n}") for n in range(5)]
+    assert set(await cache.names({a.id for a in many})) == {a.id for a in many}  # one pass
+
+
+async def test_the_router_reservation_pops_on_the_agent_desktop(store: CustomerStore) -> None:
+    customer_id, journey_id, agent_id = await seed_customer(store)
+    hub = PopHub()
+    listener = Listener()
+    await hub.watch(listener, agent_id)
+    listen = bus_listener(store, hub, clock=lambda: 1_772_356_530.0)
+    offered = {
+        "id": "call-7",
+        "service": "billing",
+        "wait_s": 8.0,
+        "agent": str(agent_id),
+        "why": DECISION,
+        "facts": {"call_id": "call-7", "customer_id": customer_id, "journey_id": journey_id},
+    }
+    await listen("routing.offered", offered)
+    message = listener.queue.get_nowait()
+    pop = message["pop"]
+    assert message["type"] == "pop" and pop["agent_id"] == agent_id
+    assert pop["customer"]["name"] == "Ann Smith" and len(pop["timeline"]["items"]) == 4
+    assert pop["routing"]["skills"][0] == {"skill": "billing", "required": 5, "agent_level": 7}
+    assert (await hub.store.contact("call-7"))["customer_id"] == customer_id
+    await listen("routing.agent", {"id": str(agent_id), "state": "wrap_up", "wrap_up_left_s": 20})
+    state = listener.queue.get_nowait()
+    assert state["type"] == "state" and state["state"]["wrap_up_left_s"] == 20
+    await listen("ivr.transfer", {"call_id": "other"})  # not the desktop's business
+    assert listener.queue.empty()

@@ -19,12 +19,13 @@ from omnivox.auth.sessions import Sessions
 from omnivox.auth.tokens import DEFAULT_TTL_S, Claims
 from omnivox.desktop import contacts_http, pages, presence_http, ws
 from omnivox.desktop.hub import PopHub
-from omnivox.desktop.keys import CLOCK, HUB, PRESENCE, SOCKETS, STORE
+from omnivox.desktop.keys import AGENTS, CLOCK, HUB, PRESENCE, SOCKETS, STORE
 from omnivox.desktop.offers import bus_listener, contact_from_offer
-from omnivox.desktop.pop import build_pop
+from omnivox.desktop.pop import AgentCache, build_pop
 from omnivox.desktop.presence import AgentPresence, MemoryPresence, PresenceError, UnknownAgent
 
 __all__ = [
+    "AgentCache",
     "AgentPresence",
     "MemoryPresence",
     "PopHub",
@@ -66,6 +67,7 @@ def setup(
     sessions = Sessions(store, secret, revocations=revocations, ttl_s=session_ttl_s, clock=clock)
     auth_http.setup(app, sessions, secure_cookie=secure_cookie)
     app[STORE] = store
+    app[AGENTS] = AgentCache(store)
     app[HUB] = hub
     app[PRESENCE] = presence
     app[CLOCK] = clock

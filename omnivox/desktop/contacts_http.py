@@ -17,7 +17,7 @@ from omnivox.auth.http import error, require_principal
 from omnivox.auth.principal import Principal
 from omnivox.desktop import popview
 from omnivox.desktop.access import Forbidden, check_watch, parse_agent_id
-from omnivox.desktop.keys import HUB, STORE
+from omnivox.desktop.keys import AGENTS, HUB, STORE
 from omnivox.desktop.pop import build_pop
 
 DISPOSITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,63}$")
@@ -76,8 +76,7 @@ async def timeline(request: web.Request) -> web.Response:
         )
     except InvalidValue as exc:
         raise error(422, "invalid", str(exc), "before") from None
-    ids = {i.agent_id for i in page.items if i.agent_id}
-    names = {a.id: a.name for a in [await request.app[STORE].get_agent(i) for i in ids] if a}
+    names = await request.app[AGENTS].names({i.agent_id for i in page.items if i.agent_id})
     items = [popview.timeline_item(i, names) for i in page.items]
     return web.json_response({"items": items, "next_cursor": page.next_cursor})
 
@@ -121,6 +120,7 @@ async def identify(request: web.Request) -> web.Response:
         contact=last["contact"] | {"customer_id": customer_id, "match": "known"},
         trace=None,
         agent_id=int(contact["agent_id"]),
+        agents=request.app[AGENTS],
     )
     pop["routing"] = last.get("routing", pop["routing"])
     pushed = await hub.push(int(contact["agent_id"]), pop | {"updated_by": principal.login})
@@ -197,8 +197,7 @@ async def wrapup(request: web.Request) -> web.Response:
     except CustomerStoreError as exc:
         raise error(409, "conflict", str(exc)) from None
     saved = record.data.get("submission") == submission
-    handler = await request.app[STORE].get_agent(int(contact["agent_id"]))
-    names = {handler.id: handler.name} if handler is not None else {}
+    names = await request.app[AGENTS].names({int(contact["agent_id"])})
     body = {"interaction": popview.timeline_item(record, names), "duplicate": not saved}
     return web.json_response(body, status=201 if saved else 200)
 

@@ -73,6 +73,7 @@ class PopHub:
         self._task: asyncio.Task[None] | None = None
         self._subscribed: dict[str, asyncio.Event] = {}
         self._lock = asyncio.Lock()  # subscription changes and reconnects, one at a time
+        self._seq = 0
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -108,25 +109,26 @@ class PopHub:
         """
         agent_id = _agent_id(agent_id)
         sent = dict(pop)
+        now = self._clock()
         sent["id"] = str(sent.get("id") or uuid.uuid4().hex)
-        sent["seq"] = await self.store.next_seq()
+        # orders an agent's pending pops: microseconds, strictly increasing on this instance
+        self._seq = max(int(now * 1_000_000), self._seq + 1)
+        sent["seq"] = self._seq
         sent["agent_id"] = agent_id
-        sent["pushed_at"] = self._clock()
-        await self.store.add_pending(agent_id, sent)
-        await self.store.set_last(agent_id, sent)
+        sent["pushed_at"] = now
         contact = sent.get("contact")
+        record = None
         if isinstance(contact, dict) and contact.get("call_id"):
-            await self.store.put_contact(
-                str(contact["call_id"]),
-                {
-                    "agent_id": agent_id,
-                    "pop_id": sent["id"],
-                    "customer_id": contact.get("customer_id"),
-                    "journey_id": contact.get("journey_id"),
-                    "kind": contact.get("kind"),
-                    "service": contact.get("service"),
-                },
-            )
+            record = {
+                "call_id": str(contact["call_id"]),
+                "agent_id": agent_id,
+                "pop_id": sent["id"],
+                "customer_id": contact.get("customer_id"),
+                "journey_id": contact.get("journey_id"),
+                "kind": contact.get("kind"),
+                "service": contact.get("service"),
+            }
+        await self.store.record(agent_id, sent, record)
         await self._publish(agent_id, {"type": "pop", "agent": agent_id, "pop": sent})
         return sent
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from omnivox.desktop.hub import PopHub
-from omnivox.desktop.pop import PopSource, build_pop
+from omnivox.desktop.pop import AgentCache, PopSource, build_pop
 
 Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
 log = logging.getLogger("omnivox.desktop")
@@ -41,17 +41,24 @@ def contact_from_offer(payload: Mapping[str, Any], now: float) -> dict[str, Any]
 
 
 def bus_listener(
-    store: PopSource, hub: PopHub, *, clock: Callable[[], float] = time.time
+    store: PopSource,
+    hub: PopHub,
+    *,
+    clock: Callable[[], float] = time.time,
+    agents: AgentCache | None = None,
 ) -> Listener:
     """``routing.offered`` -> build the pop and push it to the reserved agent;
     ``routing.agent`` -> the agent's new state to their desktops."""
+    cache = agents or AgentCache(store)
 
     async def listen(topic: str, payload: dict[str, Any]) -> None:
         if topic == "routing.offered":
             agent_id = int(payload["agent"])
             contact = contact_from_offer(payload, clock())
             why = payload.get("why") if isinstance(payload.get("why"), Mapping) else None
-            pop = await build_pop(store, contact=contact, trace=why, agent_id=agent_id)
+            pop = await build_pop(
+                store, contact=contact, trace=why, agent_id=agent_id, agents=cache
+            )
             await hub.push(agent_id, pop)
         elif topic == "routing.agent" and str(payload.get("id", "")).isdigit():
             await hub.notify(int(payload["id"]), {"type": "state", "state": dict(payload)})

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from customers.records import (
@@ -17,6 +18,7 @@ from omnivox.desktop import popview
 
 TIMELINE_LIMIT = 50  # the first page; the page asks for more with the cursor
 MAX_MERGE_HOPS = 16
+BULK_AGENT_LOAD = 3  # more unknown agents than this in one pop: load them all at once
 
 
 class PopSource(Protocol):
@@ -34,6 +36,12 @@ class PopSource(Protocol):
 
     async def get_agent(self, agent: int | str) -> AgentRecord | None: ...
 
+    async def list_agents(self) -> list[AgentRecord]: ...
+
+
+async def _none() -> None:
+    return None
+
 
 async def current_customer(store: PopSource, customer_id: int) -> CustomerRecord | None:
     """The customer, following merges to the profile that absorbed it."""
@@ -45,9 +53,42 @@ async def current_customer(store: PopSource, customer_id: int) -> CustomerRecord
     return customer
 
 
-async def agent_names(store: PopSource, ids: set[int]) -> dict[int, str]:
-    found = await asyncio.gather(*(store.get_agent(i) for i in sorted(ids)))
-    return {a.id: a.name for a in found if a is not None}
+class AgentCache:
+    """Agents by id for pops (names on the timeline, the chosen agent's skills), kept ``ttl_s``.
+
+    Agents change rarely and a pop names up to 50 of them: one cache per process saves a
+    query per name on every pop. Several unknown ids at once load every agent in one pass.
+    """
+
+    def __init__(
+        self,
+        store: PopSource,
+        *,
+        ttl_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._ttl = ttl_s
+        self._clock = clock
+        self._agents: dict[int, tuple[float, AgentRecord | None]] = {}
+
+    async def get(self, agent_id: int) -> AgentRecord | None:
+        return (await self.many({agent_id})).get(agent_id)
+
+    async def names(self, ids: set[int]) -> dict[int, str]:
+        return {i: a.name for i, a in (await self.many(ids)).items()}
+
+    async def many(self, ids: set[int]) -> dict[int, AgentRecord]:
+        now = self._clock()
+        missing = {i for i in ids if now - self._agents.get(i, (-1e18, None))[0] > self._ttl}
+        if len(missing) > BULK_AGENT_LOAD:
+            for record in await self._store.list_agents():
+                self._agents[record.id] = (now, record)
+        for agent_id in missing:
+            if now - self._agents.get(agent_id, (-1e18, None))[0] > self._ttl:
+                self._agents[agent_id] = (now, await self._store.get_agent(agent_id))
+        found = {i: self._agents[i][1] for i in ids}
+        return {i: a for i, a in found.items() if a is not None}
 
 
 async def build_pop(
@@ -57,39 +98,46 @@ async def build_pop(
     trace: Mapping[str, Any] | None,
     agent_id: int | None = None,
     timeline_limit: int = TIMELINE_LIMIT,
+    agents: AgentCache | None = None,
 ) -> dict[str, Any]:
     """The screen-pop for ``contact`` (see :func:`popview.contact_view` for its keys).
 
     ``trace`` is the router's decision for this contact (``{"why", "trace"}``); ``agent_id``
     (the chosen agent) adds their levels of the skills matched. A contact whose customer is
-    unknown gets the unknown-caller card instead of the customer card and timeline.
+    unknown gets the unknown-caller card instead of the customer card and timeline. Pass one
+    long-lived ``agents`` cache to save the agent lookups of every pop.
     """
+    agents = agents or AgentCache(store)
     view = popview.contact_view(contact)
-    customer_id = view["customer_id"]
+    customer_id = int(view["customer_id"]) if view["customer_id"] else None
     journey_id = view["journey_id"]
-    customer = await current_customer(store, int(customer_id)) if customer_id else None
-    no_page = TimelinePage((), None)
+    none: TimelinePage = TimelinePage((), None)
 
-    async def page() -> TimelinePage:
-        if customer is None:
-            return no_page
-        return await store.timeline(customer.id, limit=timeline_limit)
-
-    async def counts() -> list[IntentCount]:
-        return [] if customer is None else await store.intent_counts(customer.id)
+    async def customer_data(cid: int | None) -> tuple[TimelinePage, list[IntentCount]]:
+        if cid is None:
+            return none, []
+        page, counts = await asyncio.gather(
+            store.timeline(cid, limit=timeline_limit), store.intent_counts(cid)
+        )
+        return page, counts
 
     async def journey() -> JourneyRecord | None:
         return None if journey_id is None else await store.get_journey(int(journey_id))
 
-    async def agent() -> AgentRecord | None:
-        return None if agent_id is None else await store.get_agent(int(agent_id))
-
-    timeline, intents, journey_record, chosen = await asyncio.gather(
-        page(), counts(), journey(), agent()
+    # all at once; a merged profile (rare) is read again under the customer that absorbed it
+    customer, (timeline, intents), journey_record = await asyncio.gather(
+        current_customer(store, customer_id) if customer_id else _none(),
+        customer_data(customer_id),
+        journey(),
     )
-    names = await agent_names(store, {i.agent_id for i in timeline.items if i.agent_id})
+    if customer is not None and customer.id != customer_id:
+        timeline, intents = await customer_data(customer.id)
+    wanted = {i.agent_id for i in timeline.items if i.agent_id}
+    known = await agents.many(wanted | ({int(agent_id)} if agent_id is not None else set()))
+    chosen = known.get(int(agent_id)) if agent_id is not None else None
+    names = {i: a.name for i, a in known.items() if i in wanted}
     items = [popview.timeline_item(i, names) for i in timeline.items]
-    if customer is not None and int(customer_id) != customer.id:
+    if customer is not None and customer_id != customer.id:
         view["customer_id"] = customer.id  # the profile it was merged into
     match = str(contact.get("match") or "known")
     return {

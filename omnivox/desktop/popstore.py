@@ -17,6 +17,12 @@ MAX_PENDING = 100  # per agent; beyond this the oldest are dropped
 
 
 class PopStore(Protocol):
+    async def record(
+        self, agent_id: int, pop: dict[str, Any], contact: dict[str, Any] | None
+    ) -> None:
+        """Pending + the agent's last pop + the contact record, in one go."""
+        ...
+
     async def add_pending(self, agent_id: int, pop: dict[str, Any]) -> None: ...
 
     async def remove_pending(self, agent_id: int, pop_id: str) -> bool: ...
@@ -31,8 +37,6 @@ class PopStore(Protocol):
 
     async def contact(self, call_id: str) -> dict[str, Any] | None: ...
 
-    async def next_seq(self) -> int: ...
-
 
 def _by_seq(pops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(pops, key=lambda p: (p.get("seq", 0), p.get("id", "")))
@@ -45,8 +49,15 @@ class MemoryPopStore:
         self._pending: dict[int, dict[str, dict[str, Any]]] = {}
         self._last: dict[int, dict[str, Any]] = {}
         self._contacts: dict[str, dict[str, Any]] = {}
-        self._seq = 0
         self._max = max_pending
+
+    async def record(
+        self, agent_id: int, pop: dict[str, Any], contact: dict[str, Any] | None
+    ) -> None:
+        await self.add_pending(agent_id, pop)
+        await self.set_last(agent_id, pop)
+        if contact is not None:
+            await self.put_contact(str(contact["call_id"]), contact)
 
     async def add_pending(self, agent_id: int, pop: dict[str, Any]) -> None:
         box = self._pending.setdefault(agent_id, {})
@@ -75,10 +86,6 @@ class MemoryPopStore:
         found = self._contacts.get(call_id)
         return None if found is None else dict(found)
 
-    async def next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
 
 class RedisPopStore:
     """Shared by every instance through one Redis (``redis.asyncio`` client)."""
@@ -99,6 +106,22 @@ class RedisPopStore:
     def _key(self, kind: str, name: object) -> str:
         return f"{self._prefix}{kind}:{name}"
 
+    async def record(
+        self, agent_id: int, pop: dict[str, Any], contact: dict[str, Any] | None
+    ) -> None:
+        key, text = self._key("pending", agent_id), json.dumps(pop)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key("last", agent_id), text, ex=CONTACT_TTL_S)
+            if contact is not None:
+                pipe.set(
+                    self._key("contact", contact["call_id"]), json.dumps(contact), ex=CONTACT_TTL_S
+                )
+            pipe.hset(key, pop["id"], text)
+            pipe.expire(key, self._ttl)
+            pipe.hlen(key)
+            *_, size = await pipe.execute()
+        await self._trim(agent_id, size)
+
     async def add_pending(self, agent_id: int, pop: dict[str, Any]) -> None:
         key = self._key("pending", agent_id)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -106,6 +129,10 @@ class RedisPopStore:
             pipe.expire(key, self._ttl)
             pipe.hlen(key)
             *_, size = await pipe.execute()
+        await self._trim(agent_id, size)
+
+    async def _trim(self, agent_id: int, size: int) -> None:
+        key = self._key("pending", agent_id)
         if size > self._max:
             oldest = (await self.pending(agent_id))[: size - self._max]
             if oldest:
@@ -131,6 +158,3 @@ class RedisPopStore:
     async def contact(self, call_id: str) -> dict[str, Any] | None:
         raw = await self._redis.get(self._key("contact", call_id))
         return None if raw is None else json.loads(raw)
-
-    async def next_seq(self) -> int:
-        return int(await self._redis.incr(self._key("seq", "pops")))

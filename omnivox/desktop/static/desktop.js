@@ -215,7 +215,10 @@
       try { message = JSON.parse(event.data); } catch (err) { return; }
       if (message.type === "pop") {
         showPop(message.pop);
-        socket.send(JSON.stringify({ type: "ack", id: message.pop.id, agent: message.agent }));
+        // acknowledged once painted (the frame after the DOM change); at once if hidden
+        const ack = () => socket.send(JSON.stringify({ type: "ack", id: message.pop.id, agent: message.agent }));
+        if (document.hidden) ack();
+        else requestAnimationFrame(() => setTimeout(ack, 0));
       } else if (message.type === "state" && message.agent === desk.agent) {
         showState(message.state);
       } else if (message.type === "refused") {
