@@ -19,6 +19,7 @@ from omnivox.errors import OmnivoxError
 from omnivox.simulate import junit
 from omnivox.simulate.asterisk import AsteriskDriver, point_agi
 from omnivox.simulate.builtin import BuiltinDriver
+from omnivox.simulate.caller import NO_SPEECH
 from omnivox.simulate.clock import DEFAULT_TIME
 from omnivox.simulate.loadtest import run_load, same_clock
 from omnivox.simulate.model import Script
@@ -35,21 +36,39 @@ QUIET_LOGGERS = ("omnivox", "ivr", "routing", "customers", "aiosqlite", "sqlalch
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="omnivox simulate", description=__doc__.split("\n")[0] if __doc__ else None
+        prog="omnivox simulate",
+        description="Play QA caller scripts against the IVR and judge every call. Exit 0: all"
+        " passed (or skipped, with the reason); 1: a script failed; 2: invalid scripts.",
     )
     parser.add_argument("scripts", nargs="+", help="caller scripts (*.yaml) or directories")
-    parser.add_argument("--against", choices=("builtin", "asterisk"), default="builtin")
+    parser.add_argument(
+        "--against",
+        choices=("builtin", "asterisk"),
+        default="builtin",
+        help="builtin: speak FastAGI to the server directly; asterisk: real calls over AMI"
+        " (needs ami_url)",
+    )
     parser.add_argument(
         "--server",
         metavar="HOST:PORT",
         help="a running omnivox (its FastAGI address; the database comes from the settings)"
         " instead of an embedded one",
     )
-    parser.add_argument("--concurrency", type=int, default=4, metavar="N")
+    parser.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="scripts at once (default 4)"
+    )
     parser.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--load", type=int, metavar="N", help="load mode: N callers")
-    parser.add_argument("--ramp", type=float, default=0.0, metavar="SECONDS")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="per call")
+    parser.add_argument(
+        "--ramp",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start the load callers evenly over this time",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, metavar="SECONDS", help="per call (default 120)"
+    )
     return parser
 
 
@@ -155,6 +174,16 @@ async def session(
         await ami.close()
 
 
+def speech_note(settings: Settings) -> str:
+    """Why a ``say`` step fails: no driver sends audio yet, configured model or not."""
+    if settings.speech_model is None:
+        return NO_SPEECH
+    return (
+        "speech not available in this driver: a speech model is configured"
+        f" ({settings.speech_model}), but omnivox simulate cannot send it audio yet"
+    )
+
+
 def _addr(bind: Bind) -> tuple[str, int]:
     return bind.host, bind.port
 
@@ -177,12 +206,13 @@ async def _run(
                 file=out,
             )
         if args.load is not None:
-            return await _load(args, target, driver, scripts, out, started)
+            return await _load(args, settings, target, driver, scripts, out, started)
         progress = Progress(len(scripts), out)
         runner = Runner(
             target,
             driver,
             concurrency=args.concurrency,
+            speech_note=speech_note(settings),
             on_start=progress.start,
             on_done=progress.done,
         )
@@ -193,13 +223,14 @@ async def _run(
 
 async def _load(
     args: argparse.Namespace,
+    settings: Settings,
     target: Target,
     driver: Driver,
     scripts: list[Script],
     out: TextIO,
     started: float,
 ) -> int:
-    runner = Runner(target, driver)
+    runner = Runner(target, driver, speech_note=speech_note(settings))
     problem = same_clock(runner, scripts)
     if problem is not None:
         print(f"omnivox simulate: {problem}", file=sys.stderr)
