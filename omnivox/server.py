@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,7 +29,7 @@ from ivr.call.handler import Clock, utc_now
 from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
-from omnivox import api
+from omnivox import api, desktop
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
@@ -214,8 +216,34 @@ class OmnivoxServer:
         assert self.store is not None
         api.setup(app, self.store, clock=self.clock)
         if self.router is not None:
+            # the desktop's authenticated PUT /api/agents/{id}/state drives the router
+            hub = desktop.PopHub(self.redis)
+            desktop.setup(
+                app,
+                store=self.store,
+                hub=hub,
+                presence=self.router,
+                secret=self.secret(),
+                redis=self.redis,
+            )
+            self.bus.listeners.append(desktop.bus_listener(self.store, hub))
             routing_http.setup(app, self.router, self.store)
         return app
+
+    def secret(self) -> bytes:
+        """The session-signing secret: the setting, else one generated once under ``var/``."""
+        if self.settings.secret_key:
+            return self.settings.secret_key.encode()
+        path = Path("var") / "secret.key"
+        try:
+            return path.read_bytes().strip()
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(32).encode()
+            path.write_bytes(key)
+            path.chmod(0o600)
+            log.info("generated a session secret in %s (set OMNIVOX_SECRET_KEY to share it)", path)
+            return key
 
     async def _start_http(self) -> None:
         bind = self.settings.http_bind

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from omnivox.auth import hash_password
 from omnivox.config import AMISettings, Bind, Settings
 from omnivox.server import OmnivoxServer
 from routing.ami import AMIClient
@@ -77,19 +78,32 @@ async def ami(asterisk: AsteriskService) -> AsyncIterator[AMIClient]:
 
 
 class Api:
-    def __init__(self, http: aiohttp.ClientSession, port: int) -> None:
-        self.http, self.base = http, f"http://127.0.0.1:{port}"
+    """The HTTP API as a signed-in admin would use it."""
+
+    def __init__(self, http: aiohttp.ClientSession, port: int, server: OmnivoxServer) -> None:
+        self.http, self.base, self.server = http, f"http://127.0.0.1:{port}", server
+        self.headers: dict[str, str] = {}
+
+    async def sign_in_admin(self) -> None:
+        assert self.server.store is not None
+        await self.server.store.create_agent(
+            "boss", "Boss", "PJSIP/1999", role="admin", password_hash=hash_password("s3cret-pass")
+        )
+        status, body = await self.call(
+            "POST", "/auth/login", {"login": "boss", "password": "s3cret-pass"}
+        )
+        assert status == 200, body
+        self.headers = {"Authorization": f"Bearer {body['token']}"}
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        async with self.http.request(method, self.base + path, json=body) as reply:
+        async with self.http.request(
+            method, self.base + path, json=body, headers=self.headers
+        ) as reply:
             return reply.status, await reply.json()
 
     async def ready_agent(self, login: str, endpoint: str, skills: dict[str, int]) -> str:
-        status, agent = await self.call(
-            "POST",
-            "/api/agents",
-            {"login": login, "name": login, "endpoint": endpoint, "skills": skills},
-        )
+        body = {"login": login, "name": login, "endpoint": endpoint, "skills": skills}
+        status, agent = await self.call("POST", "/api/agents", body)
         assert status == 201, agent
         status, view = await self.call(
             "PUT", f"/api/agents/{agent['id']}/state", {"state": "ready"}
@@ -102,7 +116,9 @@ class Api:
 async def api(omnivox: OmnivoxServer) -> AsyncIterator[Api]:
     assert omnivox.http_port is not None
     async with aiohttp.ClientSession() as http:
-        yield Api(http, omnivox.http_port)
+        client = Api(http, omnivox.http_port, omnivox)
+        await client.sign_in_admin()
+        yield client
 
 
 def answered_by_agent(event: Any) -> bool:

@@ -1,7 +1,9 @@
 """The router's HTTP API: agents (create, list, state) and the calls it holds.
 
-``POST /api/agents``, ``GET /api/agents``, ``PUT /api/agents/{id}/state``, ``GET /api/contacts``.
-Errors are 4xx with ``{"error": reason, "field": name}``.
+``POST /api/agents``, ``GET /api/agents``, ``GET /api/contacts`` (state changes go through the
+desktop's authenticated ``PUT /api/agents/{id}/state``, which calls :meth:`Router.set_state`).
+Errors are 4xx with ``{"error": reason, "field": name}``. Creating agents needs an admin; the
+lists need a supervisor or an admin (signed in through ``/auth/login``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from aiohttp import web
 
 from customers.exceptions import Conflict, InvalidValue
 from customers.store import CustomerStore
-from routing.service.registry import TransitionError
+from omnivox.auth.http import require_principal
 from routing.service.router import Router
 
 ROUTER = web.AppKey("router", Router)
@@ -36,7 +38,15 @@ async def _json(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def _signed_in(request: web.Request, *roles: str) -> None:
+    """401 unless an agent is signed in; 403 unless their role is one of ``roles``."""
+    principal = require_principal(request)
+    if roles and principal.role not in roles:
+        raise _error(web.HTTPForbidden, f"this needs the role {' or '.join(roles)}")
+
+
 async def create_agent(request: web.Request) -> web.Response:
+    _signed_in(request, "admin")
     data = await _json(request)
     for name in ("login", "name", "endpoint"):
         if not isinstance(data.get(name), str) or not data[name].strip():
@@ -62,28 +72,14 @@ async def create_agent(request: web.Request) -> web.Response:
 
 
 async def list_agents(request: web.Request) -> web.Response:
+    _signed_in(request, "supervisor", "admin")
     router = request.app[ROUTER]
     now = router.now()
     return web.json_response([e.to_dict(now) for e in router.registry.agents.values()])
 
 
-async def set_state(request: web.Request) -> web.Response:
-    data = await _json(request)
-    state = data.get("state")
-    if not isinstance(state, str):
-        raise _error(web.HTTPUnprocessableEntity, "state is required", "state")
-    router = request.app[ROUTER]
-    agent_id = request.match_info["id"]
-    if agent_id not in router.registry.agents:
-        raise _error(web.HTTPNotFound, f"no agent {agent_id}")
-    try:
-        view = await router.set_state(agent_id, state, data.get("reason"))
-    except TransitionError as exc:
-        raise _error(web.HTTPConflict, str(exc), "state") from None
-    return web.json_response(view)
-
-
 async def list_contacts(request: web.Request) -> web.Response:
+    _signed_in(request, "supervisor", "admin")
     router = request.app[ROUTER]
     now = router.now()
     return web.json_response([c.to_dict(now) for c in router.registry.calls.values()])
@@ -95,5 +91,4 @@ def setup(app: web.Application, router: Router, store: CustomerStore) -> None:
     app[STORE] = store
     app.router.add_post("/api/agents", create_agent)
     app.router.add_get("/api/agents", list_agents)
-    app.router.add_put("/api/agents/{id}/state", set_state)
     app.router.add_get("/api/contacts", list_contacts)
