@@ -73,10 +73,9 @@ def _replay(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _simulate(settings: Settings, args: argparse.Namespace) -> int:
-    print(
-        "omnivox simulate: call scripts are not implemented yet (see the QA issue)", file=sys.stderr
-    )
-    return 2
+    from omnivox.simulate.cli import main as simulate_main
+
+    return simulate_main(args.simulate_args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,8 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("replay_args", nargs=argparse.REMAINDER)
     replay.set_defaults(func=_replay)
 
-    simulate = sub.add_parser("simulate", help="run QA call scripts (not implemented yet)")
-    simulate.add_argument("scripts", nargs="*")
+    simulate = sub.add_parser(
+        "simulate",
+        help="run QA call scripts (omnivox simulate -h)",
+        add_help=False,
+        prefix_chars="\0",  # every argument, options included, goes to the simulate parser
+    )
+    simulate.add_argument("simulate_args", nargs=argparse.REMAINDER)
     simulate.set_defaults(func=_simulate)
     return parser
 

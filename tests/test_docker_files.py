@@ -195,7 +195,8 @@ def test_callsim_shares_the_omnivox_image_and_settings(compose: dict[str, Any]) 
     assert callsim["build"] == omnivox["build"] and callsim["image"] == omnivox["image"]
     assert callsim["environment"] == omnivox["environment"]
     assert callsim["command"][:2] == ["omnivox", "simulate"]
-    assert mounts(callsim)[callsim["command"][2]] == ("./qa", True)
+    assert mounts(callsim)[callsim["command"][-1]] == ("./qa", True)
+    assert callsim["command"][2:4] == ["--against", "asterisk"]
 
 
 def test_ami_reaches_asterisk_with_its_secret(
