@@ -72,6 +72,22 @@ async def test_concurrent_agents_each_get_a_different_contact(state: RoutingStat
     await check_invariants(state)
 
 
+async def test_a_contact_taken_meanwhile_is_skipped(state: RoutingState) -> None:
+    for i in range(3):
+        await state.enqueue(contact(f"c{i}", entered_at=T0 + i))
+    await state.put_agent(agent("other", state=READY))
+    view, stale = await state.agent_ready(  # read before another router reserves c0, c1
+        (await state.put_agent(agent("a1"))).id, 20
+    )
+    assert [c.id for c in stale.contacts()] == ["c0", "c1", "c2"]
+    assert await state.reserve("c0", "other", 20)
+    await state.put_agent(agent("third", state=READY))
+    assert await state.reserve("c1", "third", 20)
+    offer = await offer_for_agent(state, view.agent, ttl_s=20, heads=stale)
+    assert offer is not None and offer.reservation.contact_id == "c2" and offer.attempts == 3
+    await check_invariants(state)
+
+
 async def test_contact_driven_offer_prefers_the_last_agent(
     state: RoutingState, clock: Clock
 ) -> None:

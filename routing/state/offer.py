@@ -23,10 +23,12 @@ _CONTACT_GONE = (RefuseReason.NO_CONTACT, RefuseReason.CONTACT_NOT_WAITING)
 
 @dataclass(frozen=True, slots=True)
 class Offer:
-    """A reservation and the decision (with its trace) that made it."""
+    """A reservation and the decision (with its trace) that made it. ``attempts``: the
+    reservations tried, 1 unless other deciders took the first choices meanwhile."""
 
     reservation: Reservation
     decision: Decision
+    attempts: int = 1
 
 
 async def offer_for_agent(
@@ -66,9 +68,9 @@ async def offer_for_agent(
             if decision is None:
                 break
             result = await state.reserve(decision.contact_id, agent.id, ttl_s)
-            if isinstance(result, Reservation):
-                return Offer(result, decision)
             attempts += 1
+            if isinstance(result, Reservation):
+                return Offer(result, decision, attempts)
             if result.reason.agent_side or attempts > retries:
                 return None
             skipped.add(decision.contact_id)
@@ -98,7 +100,7 @@ async def offer_for_contact(
     services = state.services
     cache = cache if cache is not None else RequirementCache(services)
     skipped: set[str] = set()
-    for _ in range(retries + 1):
+    for attempt in range(1, retries + 2):
         view = await state.get_contact(contact_id)
         if view is None or view.phase != "waiting":
             return None
@@ -116,7 +118,7 @@ async def offer_for_contact(
             return decision
         result = await state.reserve(contact_id, decision.agent_id, ttl_s)
         if isinstance(result, Reservation):
-            return Offer(result, decision)
+            return Offer(result, decision, attempt)
         if result.reason in _CONTACT_GONE:
             return None  # taken by another instance, or abandoned
         skipped.add(decision.agent_id)

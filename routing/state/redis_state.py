@@ -347,8 +347,14 @@ class RedisState(RoutingState):
     async def clear(self) -> int:
         """Delete every key under the prefix (tests and tools); returns how many."""
         count = 0
-        async for key in self.client.scan_iter(match=_glob_escape(self.prefix) + "*", count=500):
-            count += await self.client.delete(key)
+        batch: list[str] = []
+        async for key in self.client.scan_iter(match=_glob_escape(self.prefix) + "*", count=1000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                count += await self.client.unlink(*batch)
+                batch.clear()
+        if batch:
+            count += await self.client.unlink(*batch)
         return count
 
 
