@@ -182,7 +182,7 @@ async def test_speech_barges_in_on_the_prompt(listener: SpeechListener, prompt: 
     r = out.result
     assert (r.intent, r.barged_in) == ("tv_support", True)
     heard_ms = duration_ms(bytes(out.stream.received_audio))
-    assert 300 <= heard_ms <= 1000  # the 2 s prompt stopped soon after the caller spoke
+    assert 300 <= heard_ms <= 1400  # the 2 s prompt stopped soon after the caller spoke
 
 
 async def test_a_key_stops_the_prompt_and_wins(listener: SpeechListener, prompt: Path) -> None:
@@ -190,7 +190,7 @@ async def test_a_key_stops_the_prompt_and_wins(listener: SpeechListener, prompt:
     out = await run_call(listener, script, realtime=True, prompt_audio=[prompt])
     r = out.result
     assert (r.status, r.digits, r.reason, r.intent) == ("digits", "3", "dtmf", None)
-    assert duration_ms(bytes(out.stream.received_audio)) <= 700
+    assert duration_ms(bytes(out.stream.received_audio)) <= 1000  # key at 0.5 s of 2 s
 
 
 async def test_several_keys_until_the_terminator(listener: SpeechListener) -> None:
