@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from speech.audio import FRAME_BYTES, FRAME_MS, duration_ms
@@ -21,6 +21,7 @@ from speech.audiosocket import AudioSocketConnection
 from speech.audiosocket_protocol import Kind
 from speech.endpoint import EndpointConfig, Endpointer, EndReason
 from speech.exceptions import AudioSocketProtocolError
+from speech.grammar import Grammar
 from speech.recognizer import RecognitionSession, RecognizerPool, Transcript
 
 Confident = Callable[[str], bool]
@@ -33,7 +34,7 @@ class ListenRequest:
     """What to do on the stream."""
 
     prompt: bytes = b""  # slin 8 kHz played first
-    grammar: object = None  # Grammar, list of words, or None for the full vocabulary
+    grammar: Grammar | Sequence[str] | None = None  # None: the full vocabulary
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     confident: Confident | None = None  # do these words already make a confident intent?
     barge_in: bool = True
@@ -80,7 +81,7 @@ async def run_listen(
 ) -> StreamOutcome:
     """Run one listen on ``conn``; AudioSocketProtocolError propagates (the server logs it)."""
     stream = _Stream(conn, request)
-    session = await pool.open(request.grammar)  # type: ignore[arg-type]
+    session = await pool.open(request.grammar)
     tasks: dict[str, asyncio.Task[StreamOutcome | None]] = {}
     try:
         tasks["reader"] = asyncio.create_task(_read(stream))
