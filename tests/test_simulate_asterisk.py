@@ -98,7 +98,7 @@ def test_a_wrong_expectation_fails_on_the_asterisk_driver_too(
     code, out = simulate([str(script), "--against", "asterisk"], settings_for(asterisk, tmp_path))
     assert code == 1, out
     assert f"FAIL  {script}:{line}  service: expected tv_support, got internet_support" in out
-    assert "ok  " in out and "2. hear identify.confirm_prompt" in out  # heard through Asterisk
+    assert "hear identify.confirm_prompt  -> heard identify.confirm_prompt" in out, out
     assert "journey: start > welcome > check_hours > main_menu=1 > internet > identify=1" in out
 
 
