@@ -94,6 +94,7 @@ async def test_unknown_caller_static_menu_billing_on_6_then_queue(
     assert published[-1][0] == "ivr.transfer"
     assert published[-1][1]["service"] == "billing"
     assert published[-1][1]["journey_id"] == journey.id
+    assert published[-1][1]["customer_id"] == customer.id  # the profile made for this caller
 
 
 async def test_billing_heavy_caller_gets_billing_on_key_1_and_is_not_asked_the_account(

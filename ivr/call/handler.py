@@ -92,8 +92,9 @@ class IvrHandler:
             "scenario": scenario.name,
         }
         failed = False
+        transfer: Transfer | None = None
         try:
-            await self._run(call, channel, facts)
+            transfer = await self._run(call, channel, facts)
         except AGIHangup:
             call.hangup(self._clock())
         except BaseException:
@@ -113,7 +114,22 @@ class IvrHandler:
                 failed=failed,
             )
             # Shielded: a server shutting down must not lose the record of a call it cut.
-            await asyncio.shield(save_call(self._store, record, self._log))
+            saved = await asyncio.shield(save_call(self._store, record, self._log))
+        if transfer is not None:
+            # Told after the journey is stored (and a first-time caller has a profile), so the
+            # router's screen-pop reads a complete journey and the right customer.
+            await self._emit(
+                "ivr.transfer",
+                facts
+                | {
+                    "customer_id": saved if saved is not None else customer_id,
+                    "service": transfer.service,
+                    "skills": list(transfer.skills),
+                    "priority": transfer.priority,
+                    "intent": transfer.intent,
+                    "language": transfer.language,
+                },
+            )
 
     async def _open_journey(
         self,
@@ -140,7 +156,8 @@ class IvrHandler:
                 call_id = f"{uniqueid}#{attempt + 1}"
         raise RuntimeError(f"call {uniqueid}: too many journeys on one channel")
 
-    async def _run(self, call: Call, channel: AGIChannel, facts: dict[str, Any]) -> None:
+    async def _run(self, call: Call, channel: AGIChannel, facts: dict[str, Any]) -> Transfer | None:
+        """Perform the engine's actions until the call ends; the transfer it ended on, if any."""
         player = AgiPlayer(channel, self._renderer)
         action: Action = call.start(self._clock())
         typed: str | None = None  # a key that interrupted the last prompt
@@ -163,13 +180,13 @@ class IvrHandler:
                     action = call.feed(PromptDone(), self._clock())
                 case Transfer():
                     await self._transfer(channel, action, facts)
-                    return
+                    return action
                 case Hangup():
                     await channel.set_variable("OMNIVOX_ACTION", "hangup")
                     await channel.set_variable("OMNIVOX_HANGUP_CAUSE", NORMAL_CLEARING)
-                    return
+                    return None
                 case Done():
-                    return
+                    return None
             typed = None
 
     async def _transfer(self, channel: AGIChannel, action: Transfer, facts: dict[str, Any]) -> None:
@@ -185,17 +202,6 @@ class IvrHandler:
         }
         for name, value in variables.items():
             await channel.set_variable(name, value)
-        await self._emit(
-            "ivr.transfer",
-            facts
-            | {
-                "service": action.service,
-                "skills": list(action.skills),
-                "priority": action.priority,
-                "intent": action.intent,
-                "language": action.language,
-            },
-        )
 
     async def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
         if self._publish is None:
