@@ -74,15 +74,13 @@ async def create_agent(request: web.Request) -> web.Response:
 async def list_agents(request: web.Request) -> web.Response:
     _signed_in(request, "supervisor", "admin")
     router = request.app[ROUTER]
-    now = router.now()
-    return web.json_response([e.to_dict(now) for e in router.registry.agents.values()])
+    return web.json_response(await router.agents())
 
 
 async def list_contacts(request: web.Request) -> web.Response:
     _signed_in(request, "supervisor", "admin")
     router = request.app[ROUTER]
-    now = router.now()
-    return web.json_response([c.to_dict(now) for c in router.registry.calls.values()])
+    return web.json_response(await router.contacts())
 
 
 def setup(app: web.Application, router: Router, store: CustomerStore) -> None:

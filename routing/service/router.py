@@ -156,6 +156,21 @@ class Router:
         await self.dispatch()
         return view
 
+    @property
+    def services(self) -> Mapping[str, Any]:
+        """The services of the routing config, by name (``routing.core.model.Service``)."""
+        return self.registry.services
+
+    async def agents(self) -> list[dict[str, Any]]:
+        """Every agent as JSON (``GET /api/agents``, the wallboard, metrics)."""
+        now = self._clock()
+        return [e.to_dict(now) for e in self.registry.agents.values()]
+
+    async def contacts(self) -> list[dict[str, Any]]:
+        """Waiting, offered and talking contacts as JSON (``GET /api/contacts``)."""
+        now = self._clock()
+        return [c.to_dict(now) for c in self.registry.calls.values()]
+
     async def get_state(self, agent_id: int | str) -> dict:
         entry = self.registry.agents.get(str(agent_id))
         if entry is None:
