@@ -10,9 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# espeak-ng (through pyttsx3) speaks the prompts; sox converts them to 8/16 kHz.
+# espeak-ng (through pyttsx3) speaks the prompts; sox converts them to 8/16 kHz;
+# graphviz draws the scenario flow diagrams on the admin pages.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libespeak-ng1 sox \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libespeak-ng1 sox graphviz \
  && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --gid "${OMNIVOX_UID}" omnivox \

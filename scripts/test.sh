@@ -5,7 +5,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 
-apt_packages=(python3-venv debootstrap espeak-ng libespeak-ng1 sox chromium sip-tester)
+apt_packages=(python3-venv debootstrap espeak-ng libespeak-ng1 sox graphviz chromium sip-tester)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
