@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any, Protocol
 
 from customers.records import AgentRecord
@@ -24,7 +25,7 @@ from routing.bridge.signals import (
     signal_of,
 )
 from routing.core.decide import assign
-from routing.core.model import Agent, AgentState, Contact
+from routing.core.model import Agent, AgentState, Contact, Service
 from routing.core.relax import RequirementCache
 from routing.service.registry import AgentEntry, Registry, TransitionError, Waiting
 
@@ -160,6 +161,21 @@ class Router:
     def services(self) -> Mapping[str, Any]:
         """The services of the routing config, by name (``routing.core.model.Service``)."""
         return self.registry.services
+
+    async def update_services(self, services: Mapping[str, Service]) -> None:
+        """Serve a new routing config (the admin pages' edit): refused with
+        :class:`TransitionError` while a service it drops still holds calls."""
+        async with self._lock:
+            busy = {c.contact.service for c in self.registry.calls.values()} - set(services)
+            if busy:
+                raise TransitionError(f"services still holding calls: {', '.join(sorted(busy))}")
+            self.registry.services = dict(services)
+            self._cache = RequirementCache(self.registry.services)
+            for entry in self.registry.agents.values():
+                entry.agent = replace(
+                    entry.agent, services=self.registry.member_services(entry.agent.skills)
+                )
+        await self.dispatch()
 
     async def agents(self) -> list[dict[str, Any]]:
         """Every agent as JSON (``GET /api/agents``, the wallboard, metrics)."""
