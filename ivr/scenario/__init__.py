@@ -12,6 +12,8 @@ from ivr.scenario.actions import (
     Play,
     PromptDone,
     PromptRef,
+    SpeechAsk,
+    SpeechIntent,
     SpeechResult,
     Transfer,
 )
@@ -50,6 +52,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "ScenarioSet",
+    "SpeechAsk",
+    "SpeechIntent",
     "SpeechResult",
     "Step",
     "TextPart",

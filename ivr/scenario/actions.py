@@ -67,6 +67,28 @@ Event = Digits | NoInput | PromptDone | SpeechResult
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechIntent:
+    """One intent as callers say it in the call's language."""
+
+    name: str
+    keywords: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechAsk:
+    """Listen for speech as well as keys: the intents in ``language`` (in the order heard),
+    grammar mode or the full vocabulary, whether speaking stops the prompt, and the
+    confidence below which the engine will not act on an intent."""
+
+    language: str
+    intents: tuple[SpeechIntent, ...]
+    grammar: bool = True
+    barge_in: bool = True
+    min_confidence: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class Play:
     """Play ``prompts`` in order; keys in ``interruptible_keys`` may cut it short."""
 
@@ -81,7 +103,7 @@ class Collect:
     ``max_digits`` keys, ending early on ``terminator``, giving up after ``timeout_ms``.
 
     ``expects`` says what the keys are for; at a menu ``intents`` lists the options' intents
-    in the order heard (for a speech recogniser).
+    in the order heard. ``speech``: the caller may also say what they want (keys still work).
     """
 
     node: str
@@ -93,6 +115,7 @@ class Collect:
     interruptible: bool = True
     expects: Literal["menu", "digits", "confirm", "choice"] = "menu"
     intents: tuple[str, ...] = ()
+    speech: SpeechAsk | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from ivr.scenario import model as m
-from ivr.scenario.actions import Action, Collect, Hangup, Play, PromptRef
+from ivr.scenario.actions import Action, Collect, Hangup, Play, PromptRef, SpeechAsk
 from ivr.scenario.calldata import initial_language, prompt_values, transfer_for
 from ivr.scenario.context import CallContext
 from ivr.scenario.journey import Journey, Status, Step
@@ -69,6 +69,7 @@ class CallState:
         terminator: str | None,
         expects: Expects,
         intents: tuple[str, ...] = (),
+        speech: SpeechAsk | None = None,
     ) -> Action:
         everything = tuple(self._preface + prompts)
         self._preface = []
@@ -84,6 +85,7 @@ class CallState:
             timeout_ms=timeout,
             expects=expects,
             intents=intents,
+            speech=speech,
         )
 
     def _transfer(self, node_id: str, spec: m.TransferSpec) -> Action:

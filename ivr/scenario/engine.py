@@ -20,6 +20,8 @@ from ivr.scenario.actions import (
     Event,
     NoInput,
     PromptDone,
+    SpeechAsk,
+    SpeechIntent,
     SpeechResult,
 )
 from ivr.scenario.call_state import CallState
@@ -37,6 +39,7 @@ from ivr.scenario.steps import (
 )
 
 ALL_KEYS = "0123456789*#"
+SPEECH_TRIES = 2  # an unsure recognition is asked again once, then the menu takes keys only
 
 
 class Call(CallState):
@@ -57,6 +60,7 @@ class Call(CallState):
         self._failures: dict[str, int] = {}
         self._plan: MenuPlan | None = None
         self._gather: GatherState | None = None
+        self._speech_misses = 0
 
     # --- public API ------------------------------------------------------------------
 
@@ -124,6 +128,7 @@ class Call(CallState):
     def _visit(self, node: m.AnyNode) -> Action | str:
         """The action a node asks for, or the id of the node to go on to at once."""
         self._failures = {}
+        self._speech_misses = 0
         match node:
             case m.Say():
                 self._step(node.id, node.kind, result="entered")
@@ -212,24 +217,76 @@ class Call(CallState):
             prompts.append(self._render(option.label, key=planned.key))
             if option.intent:
                 intents.append(option.intent)
-        return self._collect(node, prompts, 1, 1, None, "menu", tuple(intents))
+        speech = self._speech_ask(node, intents)
+        return self._collect(node, prompts, 1, 1, None, "menu", tuple(intents), speech)
+
+    def _menu_confidence(self, node: m.Menu) -> float:
+        for value in (node.speech.min_confidence if node.speech else None, node.min_confidence):
+            if value is not None:
+                return value
+        return self.scenario.defaults.min_confidence
+
+    def _speech_ask(self, node: m.Menu, intents: list[str]) -> SpeechAsk | None:
+        """Listen for speech at this menu, in the call's language, unless it was given up."""
+        spec = node.speech
+        if spec is None or self._speech_misses >= SPEECH_TRIES:
+            return None
+        words = [
+            SpeechIntent(name, terms.keywords, terms.phrases)
+            for name in intents
+            if (terms := spec.intents.get(name, {}).get(self.language)) is not None
+        ]
+        if not words:
+            return None
+        return SpeechAsk(
+            self.language, tuple(words), spec.grammar, spec.barge_in, self._menu_confidence(node)
+        )
 
     def _menu_input(self, node: m.Menu, event: Event) -> Action:
         assert self._plan is not None
-        confidence = node.min_confidence
-        if confidence is None:
-            confidence = self.scenario.defaults.min_confidence
-        choice = menu_choice(node, self._plan, event, confidence)
+        choice = menu_choice(node, self._plan, event, self._menu_confidence(node))
         if choice is None:
+            listening = node.speech is not None and self._speech_misses < SPEECH_TRIES
+            if isinstance(event, SpeechResult) and listening:
+                assert node.speech is not None
+                return self._speech_miss(node, node.speech, event)
             return self._failure(node, event, lambda: self._menu_collect(node))
         option, pressed = choice
+        heard: dict[str, object] = {}
+        if isinstance(event, SpeechResult):
+            heard = {"confidence": event.confidence, "transcript": event.transcript}
         self._step(
-            node.id, node.kind, pressed, result="option", option=option.key, intent=option.intent
+            node.id,
+            node.kind,
+            pressed,
+            result="option",
+            option=option.key,
+            intent=option.intent,
+            **heard,
         )
         self.journey.intent = option.intent or self.journey.intent
         if option.transfer is not None:
             return self._transfer(node.id, option.transfer)
         return self._goto(option.target)
+
+    def _speech_miss(self, node: m.Menu, spec: m.SpeechSpec, event: SpeechResult) -> Action:
+        """Words heard but no option sure enough: ask again once, then offer keys."""
+        self._speech_misses += 1
+        heard = {
+            "transcript": event.transcript,
+            "heard_intent": event.intent,
+            "confidence": event.confidence,
+        }
+        given = f"speech:{event.intent}" if event.intent else None
+        if self._speech_misses < SPEECH_TRIES:
+            self._step(node.id, node.kind, given, result="speech_unsure", **heard)
+            prompt = spec.retry_prompt or on_failure(node, self.scenario.defaults, "invalid", 1)[1]
+        else:
+            self._step(node.id, node.kind, given, result="speech_to_keys", **heard)
+            prompt = spec.keys_prompt
+        if prompt is not None:
+            self._preface.append(self._render(prompt))
+        return self._menu_collect(node)
 
     # --- gathering digits --------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ivr.personalize import MODES, Policy
 from ivr.scenario import model as m
 from ivr.scenario.load_parts import Parts
+from ivr.scenario.load_speech import parse_speech
 from ivr.scenario.source import Pos, Y
 
 COMMON = ("kind",)
@@ -23,7 +24,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "half_life_days",
         "intro",
     )
-    + ("min_confidence",)
+    + ("min_confidence", "speech")
     + INTERACTIVE,
     "gather": (
         "field",
@@ -172,6 +173,7 @@ class NodeParser:
             options=tuple(options),
             policy=Policy(**policy_args),
             min_confidence=r.scalar(body.get("min_confidence"), float, "min_confidence"),
+            speech=parse_speech(self.p, body.get("speech"), node_id),
             **self._interactive(node_id, body, where),
         )
 

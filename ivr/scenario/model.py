@@ -113,6 +113,38 @@ class MenuOption:
     where: Mapping[str, Pos] = field(default_factory=_where, compare=False)
 
 
+@dataclass(frozen=True, slots=True)
+class IntentTerms:
+    """How callers ask for one intent in one language: keywords (strong) and example phrases."""
+
+    keywords: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechSpec:
+    """Speech input at a menu: each option's intent in words, per language, and how to listen.
+
+    ``grammar``: recognise only the declared words (Vosk grammar mode) instead of the whole
+    vocabulary. Below ``min_confidence`` (None: the menu's, then the scenario's) the caller
+    hears ``retry_prompt`` and may speak once more; after a second miss ``keys_prompt`` and
+    the menu again, keys only.
+    """
+
+    intents: Mapping[str, Mapping[str, IntentTerms]]  # intent -> language -> terms
+    grammar: bool = True
+    min_confidence: float | None = None
+    barge_in: bool = True
+    retry_prompt: Prompt | None = None
+    keys_prompt: Prompt | None = None
+    pos: Pos = field(default=_NOWHERE, compare=False)
+    where: Mapping[str, Pos] = field(default_factory=_where, compare=False)
+
+    def languages(self) -> set[str]:
+        """Languages with words for at least one intent."""
+        return {lang for by_lang in self.intents.values() for lang in by_lang}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Menu(Interactive):
     kind: str = "menu"
@@ -121,6 +153,7 @@ class Menu(Interactive):
     policy: Policy = field(default_factory=Policy)
     min_confidence: float | None = None
     intro: str = "always"  # or "unless-personalised": skip the prompt when options moved up
+    speech: SpeechSpec | None = None  # None: keys only
 
     def option(self, key: str) -> MenuOption | None:
         return next((o for o in self.options if o.key == key), None)
@@ -298,6 +331,10 @@ def node_prompts(node: AnyNode) -> Iterator[Prompt]:
         yield from node.prompts
     if isinstance(node, Menu):
         yield from (o.label for o in node.options)
+    if isinstance(node, Menu) and node.speech is not None:
+        for prompt in (node.speech.retry_prompt, node.speech.keys_prompt):
+            if prompt is not None:
+                yield prompt
     if isinstance(node, Interactive):
         for handler in (node.invalid, node.no_input):
             if handler and handler.prompt:

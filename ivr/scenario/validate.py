@@ -15,6 +15,8 @@ from ivr.scenario import model as m
 from ivr.scenario.graph import cycles, edges, reachable, successors
 from ivr.scenario.loader import read_scenario
 from ivr.scenario.source import Pos, Problem, ScenarioError
+from speech.exceptions import IntentDefinitionError
+from speech.intents import IntentDef, IntentSet
 
 SPECIAL_FIELDS = frozenset({"key", "intent", "caller", "name", "channel_switch"})
 INTERACTIVE_KINDS = (m.Menu, m.Gather, m.ChannelSwitch)
@@ -107,6 +109,8 @@ def _check_node(scenario: m.Scenario, node: m.AnyNode, err: Report) -> None:
             seen.setdefault(option.key, pos)
         if not node.options:
             err(node.pos, f"{node.kind} node {node.id!r} has no options")
+    if isinstance(node, m.Menu) and node.speech is not None:
+        _check_speech(scenario, node, node.speech, err)
     if isinstance(node, m.Gather):
         for key_name in ("yes_key", "no_key"):
             key = getattr(node, key_name)
@@ -124,6 +128,35 @@ def _check_node(scenario: m.Scenario, node: m.AnyNode, err: Report) -> None:
         for branch in node.branches:
             for test in c.walk(branch.test):
                 _check_test(scenario, test, known, branch.pos, err)
+
+
+def _check_speech(scenario: m.Scenario, node: m.Menu, speech: m.SpeechSpec, err: Report) -> None:
+    """Speech intents name options of this menu, in the scenario's languages, with words."""
+    options = {o.intent for o in node.options if o.intent}
+    per_language: dict[str, list[IntentDef]] = {}
+    for intent, by_language in speech.intents.items():
+        pos = speech.where.get(f"intents.{intent}", speech.pos)
+        if intent not in options:
+            known = ", ".join(sorted(options)) or "none"
+            err(
+                pos,
+                f"speech intent {intent!r} is not an option's intent in menu {node.id!r} "
+                f"(options' intents: {known})",
+            )
+        for language, terms in by_language.items():
+            if language not in scenario.languages:
+                err(
+                    speech.where.get(f"intents.{intent}.{language}", pos),
+                    f"speech intent {intent!r} has words for undeclared language {language!r}",
+                )
+                continue
+            per_language.setdefault(language, []).append(
+                IntentDef(intent, terms.keywords, terms.phrases)
+            )
+    try:
+        IntentSet(per_language)
+    except IntentDefinitionError as exc:
+        err(speech.pos, f"speech of menu {node.id!r}: {exc}")
 
 
 def _check_test(scenario: m.Scenario, test: c.Test, known: set[str], pos: Pos, err: Report) -> None:
