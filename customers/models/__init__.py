@@ -5,6 +5,7 @@ from customers.models.customer import Customer, Identity, Interaction, ProfileDa
 from customers.models.governance import ApiKey, AuditEntry, ErasedCount, Erasure, Merge
 from customers.models.journey import Journey
 from customers.models.staff import Agent, AgentSkill, Service, ServiceSkill, Skill
+from customers.models.switch import ResumeToken, SmsOutbox
 
 __all__ = [
     "Agent",
@@ -20,8 +21,10 @@ __all__ = [
     "Journey",
     "Merge",
     "ProfileData",
+    "ResumeToken",
     "Service",
     "ServiceSkill",
     "Skill",
+    "SmsOutbox",
     "UTCDateTime",
 ]

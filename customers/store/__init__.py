@@ -9,6 +9,7 @@ from customers.store.lookups import LookupOps
 from customers.store.merges import MergeOps
 from customers.store.privacy import PrivacyOps
 from customers.store.staff import StaffOps
+from customers.store.switch import SwitchOps
 
 
 class CustomerStore(
@@ -21,6 +22,7 @@ class CustomerStore(
     PrivacyOps,
     ApiKeyOps,
     LookupOps,
+    SwitchOps,
 ):
     """``CustomerStore(sessionmaker, *, default_region="US", clock=utcnow)``.
 
