@@ -1,0 +1,178 @@
+"""The wallboard's content, computed without I/O: today's service-level tally and the board.
+
+The board is built from the router's read API (``agents()``, ``contacts()`` as JSON dicts) and
+its services (``routing.core.model.Service``: ``sl_target_s``, ``sl_percent``). Service level
+follows ``routing.core.stats``: answered within the target / (answered + abandoned), in percent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, Protocol
+
+# the order agents are listed and counted in; a state not named here comes last
+STATES = ("ready", "reserved", "on_call", "wrap_up", "not_ready", "offline")
+UNANSWERED = ("waiting", "offered")  # the caller still hears hold music (offered: ringing)
+Outcome = Literal["answered", "abandoned"]
+
+
+class ServiceTarget(Protocol):
+    """What the board reads of a service (``routing.core.model.Service`` has it)."""
+
+    @property
+    def sl_target_s(self) -> float: ...
+
+    @property
+    def sl_percent(self) -> float: ...
+
+
+@dataclass(slots=True)
+class LevelCounts:
+    """One service's outcomes today."""
+
+    answered: int = 0
+    in_target: int = 0  # answered within the service's target
+    abandoned: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        """Answered within target / (answered + abandoned), in percent; None before any."""
+        done = self.answered + self.abandoned
+        return round(100.0 * self.in_target / done, 1) if done else None
+
+
+class ServiceLevelToday:
+    """Answered and abandoned contacts per service for one local day.
+
+    ``day`` is passed in (the caller reads its clock): the first record or read on a new day
+    starts again from zero. The target is the one in force when the contact was answered.
+    """
+
+    def __init__(self) -> None:
+        self.day: date | None = None
+        self._counts: dict[str, LevelCounts] = {}
+
+    def record(
+        self, day: date, service: str, outcome: Outcome, wait_s: float, target_s: float | None
+    ) -> None:
+        counts = self._roll(day).setdefault(service, LevelCounts())
+        if outcome == "abandoned":
+            counts.abandoned += 1
+            return
+        counts.answered += 1
+        if target_s is not None and wait_s <= target_s:
+            counts.in_target += 1
+
+    def on(self, day: date) -> Mapping[str, LevelCounts]:
+        """The counts of ``day`` (empty when the tally has not seen it yet)."""
+        return self._roll(day)
+
+    def _roll(self, day: date) -> dict[str, LevelCounts]:
+        if day != self.day:
+            self.day, self._counts = day, {}
+        return self._counts
+
+
+def _state_rank(state: str) -> int:
+    return STATES.index(state) if state in STATES else len(STATES)
+
+
+def _seconds(value: Any) -> float:
+    try:
+        return max(0.0, float(value))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _service_names(
+    services: Mapping[str, ServiceTarget], agents: Iterable[Mapping[str, Any]], contacts: list
+) -> list[str]:
+    # configured services first (config order), then any a contact or agent still names
+    names = list(services)
+    for extra in [c.get("service") for c in contacts] + [
+        s for a in agents for s in a.get("services") or ()
+    ]:
+        if isinstance(extra, str) and extra not in names:
+            names.append(extra)
+    return names
+
+
+def build_board(
+    services: Mapping[str, ServiceTarget],
+    agents: list[Mapping[str, Any]],
+    contacts: list[Mapping[str, Any]],
+    levels: Mapping[str, LevelCounts],
+    *,
+    now: float,
+    day: date,
+) -> dict[str, Any]:
+    """The board as JSON: per service the callers waiting and the oldest wait, service level
+    today and member agents by state; every agent signed in (not offline) with time in state."""
+    rows = []
+    for name in _service_names(services, agents, contacts):
+        mine = [c for c in contacts if c.get("service") == name]
+        unanswered = [c for c in mine if c.get("phase") in UNANSWERED]
+        members = [a for a in agents if name in (a.get("services") or ())]
+        service = services.get(name)
+        counts = levels.get(name, LevelCounts())
+        percent = counts.percent
+        goal = service.sl_percent if service is not None else None
+        rows.append(
+            {
+                "name": name,
+                "waiting": len(unanswered),
+                "ringing": sum(1 for c in unanswered if c.get("phase") == "offered"),
+                "talking": len(mine) - len(unanswered),
+                "oldest_wait_s": max((_seconds(c.get("wait_s")) for c in unanswered), default=0),
+                "sl": {
+                    "target_s": service.sl_target_s if service is not None else None,
+                    "goal_percent": goal,
+                    "answered": counts.answered,
+                    "in_target": counts.in_target,
+                    "abandoned": counts.abandoned,
+                    "percent": percent,
+                    "status": (
+                        "none"
+                        if percent is None or goal is None
+                        else "ok"
+                        if percent >= goal
+                        else "behind"
+                    ),
+                },
+                "agents": _by_state(members),
+            }
+        )
+    signed_in = [a for a in agents if a.get("state") != "offline"]
+    signed_in.sort(key=lambda a: (_state_rank(str(a.get("state"))), -_seconds(a.get("in_state_s"))))
+    return {
+        "type": "board",
+        "at": now,
+        "day": day.isoformat(),
+        "services": rows,
+        "agents": [
+            {
+                "id": a.get("id"),
+                "name": a.get("name") or a.get("login") or str(a.get("id")),
+                "state": a.get("state"),
+                "reason": a.get("reason"),
+                "in_state_s": _seconds(a.get("in_state_s")),
+                "services": sorted(a.get("services") or ()),
+                "team": a.get("team"),
+            }
+            for a in signed_in
+        ],
+        "totals": {
+            "waiting": sum(r["waiting"] for r in rows),
+            "agents": _by_state(agents),
+        },
+    }
+
+
+def _by_state(agents: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(STATES, 0)
+    for agent in agents:
+        state = str(agent.get("state"))
+        counts[state] = counts.get(state, 0) + 1
+    return counts
