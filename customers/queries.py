@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select, tuple_
 
-from customers.models import Identity, Interaction
+from customers.models import Identity, Interaction, Journey
 
 
 def identity_owner(kind: str, value: str) -> Select[tuple[int]]:
@@ -53,3 +53,15 @@ def intent_counts(
     return query.group_by(Interaction.intent).order_by(
         count.desc(), last_at.desc(), Interaction.intent
     )
+
+
+def latest_journey(
+    customer_id: int, *, scenario: str | None = None, exclude_journey_id: int | None = None
+) -> Select[tuple[Journey]]:
+    """The customer's newest journey (ix_journeys_customer_started)."""
+    query = select(Journey).where(Journey.customer_id == customer_id)
+    if scenario is not None:
+        query = query.where(Journey.scenario == scenario)
+    if exclude_journey_id is not None:
+        query = query.where(Journey.id != exclude_journey_id)
+    return query.order_by(Journey.started_at.desc(), Journey.id.desc()).limit(1)

@@ -113,6 +113,18 @@ class JourneyRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CallerSnapshot:
+    """Everything a call starts with, read at once: the customer, their intent history on
+    every channel (newest first), their profile data and their latest journey in the call's
+    scenario (to resume an unfinished one)."""
+
+    customer: CustomerRecord
+    history: tuple[HistoryRow, ...]
+    profile: dict[str, ProfileValue]
+    latest_journey: JourneyRecord | None
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRecord:
     id: int
     login: str

@@ -41,22 +41,23 @@ class InteractionOps(StoreBase):
     ) -> InteractionRecord:
         """Store one contact. A known ``idempotency_key`` returns the record already stored
         under it (whatever the other arguments say) and writes nothing."""
-        now = self._clock()
         row = Interaction(
-            customer_id=customer_id,
-            channel=v.one_of("channel", channel, v.CHANNELS),
-            direction=v.one_of("direction", direction, v.DIRECTIONS),
-            occurred_at=now if occurred_at is None else v.aware("occurred_at", occurred_at),
-            intent=v.optional_text("intent", intent, max_length=100),
-            topic=v.optional_text("topic", topic, max_length=1000),
-            summary=v.optional_text("summary", summary, max_length=20000),
-            outcome=v.optional_one_of("outcome", outcome, v.OUTCOMES),
-            open=v.flag("open", open),
-            agent_id=agent_id,
-            journey_id=journey_id,
-            data=v.jsonable("data", v.mapping("data", data or {})),
-            idempotency_key=v.optional_text("idempotency_key", idempotency_key),
-            created_at=now,
+            **interaction_values(
+                self._clock(),
+                customer_id,
+                channel,
+                direction,
+                occurred_at=occurred_at,
+                intent=intent,
+                topic=topic,
+                summary=summary,
+                outcome=outcome,
+                open=open,
+                agent_id=agent_id,
+                journey_id=journey_id,
+                data=data,
+                idempotency_key=idempotency_key,
+            )
         )
         try:
             async with self._write() as session:
@@ -117,3 +118,39 @@ class InteractionOps(StoreBase):
     async def _by_key(session: AsyncSession, key: str) -> InteractionRecord | None:
         found = await session.scalar(select(Interaction).where(Interaction.idempotency_key == key))
         return None if found is None else interaction_record(found)
+
+
+def interaction_values(
+    now: datetime,
+    customer_id: int,
+    channel: str,
+    direction: str,
+    *,
+    occurred_at: datetime | None = None,
+    intent: str | None = None,
+    topic: str | None = None,
+    summary: str | None = None,
+    outcome: str | None = None,
+    open: bool = False,
+    agent_id: int | None = None,
+    journey_id: int | None = None,
+    data: Mapping[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """The validated column values of one interaction (see ``record_interaction``)."""
+    return {
+        "customer_id": customer_id,
+        "channel": v.one_of("channel", channel, v.CHANNELS),
+        "direction": v.one_of("direction", direction, v.DIRECTIONS),
+        "occurred_at": now if occurred_at is None else v.aware("occurred_at", occurred_at),
+        "intent": v.optional_text("intent", intent, max_length=100),
+        "topic": v.optional_text("topic", topic, max_length=1000),
+        "summary": v.optional_text("summary", summary, max_length=20000),
+        "outcome": v.optional_one_of("outcome", outcome, v.OUTCOMES),
+        "open": v.flag("open", open),
+        "agent_id": agent_id,
+        "journey_id": journey_id,
+        "data": v.jsonable("data", v.mapping("data", data or {})),
+        "idempotency_key": v.optional_text("idempotency_key", idempotency_key),
+        "created_at": now,
+    }

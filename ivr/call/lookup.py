@@ -60,22 +60,29 @@ class CallerLookup:
         now: datetime,
         *,
         language: str | None = None,
-        exclude_journey_id: int | None = None,
     ) -> CallStart:
-        """Recognise the caller and gather history, profile data and a resume point."""
+        """Recognise the caller and gather history, profile data and a resume point: one
+        read of the store, so nothing waits on it between the call's AGI commands."""
         phone = normalized_caller(callerid, self._region)
-        customer = await self._store.find_by_identity("phone", phone) if phone else None
-        if customer is None:
+        snapshot = None
+        if phone:
+            snapshot = await self._store.caller_snapshot(
+                "phone",
+                phone,
+                history_limit=HISTORY_LIMIT,
+                history_since=now - timedelta(days=HISTORY_DAYS),
+                scenario=scenario.name if scenario.resume is not None else None,
+            )
+        if snapshot is None:
             context = CallContext(now=now, caller=phone or callerid, language=language)
             return CallStart(context, phone, None, None)
-        rows = await self._store.intent_history(
-            customer.id, limit=HISTORY_LIMIT, since=now - timedelta(days=HISTORY_DAYS)
-        )
+        customer = snapshot.customer
         history: Sequence[HistoryItem] = [
-            HistoryItem(r.intent, r.channel, r.direction, r.occurred_at, r.open) for r in rows
+            HistoryItem(r.intent, r.channel, r.direction, r.occurred_at, r.open)
+            for r in snapshot.history
         ]
-        known = {k: p.value for k, p in (await self._store.profile_data(customer.id)).items()}
-        resumed = await self._resumable(scenario, customer.id, now, exclude_journey_id)
+        known = {k: p.value for k, p in snapshot.profile.items()}
+        resumed = self._resumable(scenario, snapshot.latest_journey, now)
         resume = None
         if resumed is not None and resumed.stopped_at:
             resume = ResumePoint.from_record(resumed.stopped_at, resumed.inputs, resumed.intent)
@@ -98,19 +105,17 @@ class CallerLookup:
         )
         return CallStart(context, phone, customer, resumed)
 
-    async def _resumable(
-        self, scenario: Scenario, customer_id: int, now: datetime, exclude: int | None
+    @staticmethod
+    def _resumable(
+        scenario: Scenario, latest: JourneyRecord | None, now: datetime
     ) -> JourneyRecord | None:
         """The customer's last journey in this scenario, if it stopped unfinished recently.
 
         Only the newest journey counts: once a later call finished, nothing older resumes.
         """
-        if scenario.resume is None:
+        if scenario.resume is None or latest is None:
             return None
-        latest = await self._store.latest_journey(
-            customer_id, scenario=scenario.name, exclude_journey_id=exclude
-        )
-        if latest is None or latest.status not in UNFINISHED or not latest.stopped_at:
+        if latest.status not in UNFINISHED or not latest.stopped_at:
             return None
         last_seen = latest.ended_at or latest.started_at
         if now - last_seen > timedelta(minutes=scenario.resume.window_minutes):
