@@ -32,6 +32,7 @@ from speech.exceptions import RecognizerClosed, SpeechError, SpeechModelError
 from speech.grammar import UNKNOWN, Grammar
 
 T = TypeVar("T")
+SessionHook = Callable[[float, float], None]  # (audio seconds, recogniser seconds)
 
 
 class SpeechBusy(SpeechError):
@@ -117,13 +118,17 @@ class RecognizerPool:
         workers: int = 2,
         max_sessions: int | None = None,
         sample_rate: int = SAMPLE_RATE,
+        on_session: SessionHook | None = None,
     ) -> None:
+        """``on_session(audio_s, compute_s)`` is told each closed session's audio length and
+        recogniser time (its real-time factor is ``compute_s / audio_s``; metrics use it)."""
         if workers < 1:
             raise ValueError("RecognizerPool needs at least one worker")
         self.model = model
         self.workers = workers
         self.max_sessions = max_sessions
         self.sample_rate = sample_rate
+        self.on_session = on_session
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="omnivox-vosk")
         self._sessions = 0
         self._closed = False
@@ -186,19 +191,23 @@ class RecognitionSession:
         self._lock = asyncio.Lock()
         self.grammar_mode = grammar_mode
         self.audio_bytes = 0
+        self.compute_s = 0.0  # recogniser time in the worker threads
 
     async def accept(self, audio: bytes) -> Chunk:
         """Feed audio; returns the finished utterance if Vosk ended one, and the partial."""
         async with self._lock:
             recognizer = self._live()
             self.audio_bytes += len(audio)
-            return await self._pool.run(_accept, recognizer, audio)
+            chunk, seconds = await self._pool.run(_timed, _accept, recognizer, audio)
+            self.compute_s += seconds
+            return chunk
 
     async def finish(self) -> Transcript:
         """Flush: the words of the utterance in progress (empty text if none)."""
         async with self._lock:
             recognizer = self._live()
-            raw = await self._pool.run(recognizer.FinalResult)
+            raw, seconds = await self._pool.run(_timed, recognizer.FinalResult)
+            self.compute_s += seconds
             return parse_result(raw)
 
     async def close(self) -> None:
@@ -207,11 +216,20 @@ class RecognitionSession:
             if self._recognizer is not None:
                 self._recognizer = None
                 self._pool._release()
+                hook = self._pool.on_session
+                if hook is not None and self.audio_bytes:
+                    hook(self.audio_bytes / 2 / self._pool.sample_rate, self.compute_s)
 
     def _live(self) -> Any:
         if self._recognizer is None:
             raise RecognizerClosed("this recognition session is closed")
         return self._recognizer
+
+
+def _timed(fn: Callable[..., T], *args: Any) -> tuple[T, float]:
+    started = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - started
 
 
 def _accept(recognizer: Any, audio: bytes) -> Chunk:
