@@ -65,6 +65,7 @@ class Settings:
     speech_model: Path | None = None
 
 
+    routing_prefix: str = "omnivox:routing:"  # Redis keys of the routing state (Redis mode)
 # setting name -> (environment variable, parser)
 def _parse_bind(name: str, raw: Any) -> Bind:
     text = str(raw).strip()
@@ -202,6 +203,7 @@ def load_settings(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
+    "routing_prefix": _parse_str,
     """Build :class:`Settings` from defaults, the TOML file, the environment and ``overrides``.
 
     The file is ``config_file`` or ``$OMNIVOX_CONFIG``; it is optional unless named.

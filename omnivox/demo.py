@@ -130,21 +130,22 @@ async def seat_agents(server: OmnivoxServer) -> None:
         record = await server.store.get_agent(login)
         if record is None:
             record = await server.store.create_agent(login, name, endpoint, skills=skills)
-        server.router.add_agent(record)
+        await server.router.add_agent(record)
         await server.router.set_state(record.id, "ready")
 
 
-def routed(server: OmnivoxServer, call_id: str) -> list[str]:
+async def routed(server: OmnivoxServer, call_id: str) -> list[str]:
     """What the router did with the call: the agent offered and why, or still waiting."""
     if server.router is None:
         return []
     for topic, payload in server.bus.recent:
         if topic == "routing.offered" and payload["id"] == call_id:
-            agent = server.router.registry.agents[payload["agent"]]
-            return [f"  router: offered to {agent.name}: {payload['why']['why']}"]
-    waiting = server.router.registry.calls.get(call_id)
+            agent = await server.router.get_state(payload["agent"])
+            return [f"  router: offered to {agent['name']}: {payload['why']['why']}"]
+    waiting = await server.router.state.get_contact(call_id)
     if waiting is not None:
-        return [f"  router: waiting in {waiting.contact.service} (no free agent with the skills)"]
+        service = waiting.contact.service
+        return [f"  router: waiting in {service} (no free agent with the skills)"]
     return []
 
 
@@ -217,7 +218,7 @@ async def run_demo(settings: Settings, *, linger: bool = False, out: TextIO = sy
             print(f"{caller.title} ({caller.phone})", file=out)
             for line in describe(journey):
                 print(line, file=out)
-            for line in routed(server, call.env["agi_uniqueid"]):
+            for line in await routed(server, call.env["agi_uniqueid"]):
                 print(line, file=out)
             print(file=out)
             failures += journey is None or call.variables.get("OMNIVOX_STATUS") == "FAILED"

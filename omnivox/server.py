@@ -38,8 +38,9 @@ from omnivox.scenarios import load_scenarios, watch_scenarios
 from routing.ami import AMIAuthError, AMIClient, AMIError
 from routing.core.config import ConfigError as RoutingConfigError
 from routing.core.config import parse_config
-from routing.service import Registry, Router
+from routing.service import RedisLease, Router, SoleLeader
 from routing.service import http as routing_http
+from routing.state import MemoryState, RedisState, RoutingState
 
 log = logging.getLogger("omnivox")
 Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -76,6 +77,7 @@ class OmnivoxServer:
         self.fastagi: FastAGIServer | None = None
         self.ami: AMIClient | None = None
         self.redis: Any = None
+        self._routing_redis: Any = None
         self.bus = EventBus()
         self.router: Router | None = None
         self.http_runner: web.AppRunner | None = None
@@ -176,11 +178,29 @@ class OmnivoxServer:
         except (RoutingConfigError, yaml.YAMLError) as exc:
             raise StartupError(f"routing file {path}: {exc}") from None
         assert self.store is not None
-        self.router = Router(Registry(config.services), control=self.ami, publish=self.bus.publish)
+        state: RoutingState
+        if self.redis is not None:  # shared by every instance on this Redis
+            prefix = self.settings.routing_prefix
+            state = RedisState(self.routing_redis(), config.services, prefix=prefix)
+            leader: RedisLease | SoleLeader = RedisLease(
+                self.routing_redis(), f"{prefix}ami-leader", logger=log
+            )
+        else:
+            state, leader = MemoryState(config.services), SoleLeader()
+        self.router = Router(state, control=self.ami, publish=self.bus.publish, leader=leader)
         for record in await self.store.list_agents():
-            self.router.add_agent(record)
+            await self.router.add_agent(record)
         self.bus.listeners.append(self.router.on_bus)
         await self.router.start()
+
+    def routing_redis(self) -> Any:
+        """A Redis client answering ``str`` (the routing state's scripts expect it)."""
+        if self._routing_redis is None:
+            import redis.asyncio as aioredis
+
+            assert self.settings.redis_url is not None
+            self._routing_redis = aioredis.from_url(self.settings.redis_url, decode_responses=True)
+        return self._routing_redis
 
     async def _start_redis(self) -> None:
         url = self.settings.redis_url
@@ -280,6 +300,8 @@ class OmnivoxServer:
             await self.ami.close()
         if self.redis is not None:
             await self.redis.aclose()
+        if self._routing_redis is not None:
+            await self._routing_redis.aclose()
         if self.renderer is not None:
             self.renderer.close()
         if self.engine is not None:

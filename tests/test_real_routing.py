@@ -155,7 +155,7 @@ async def test_billing_call_reaches_the_billing_agent(
     assert states == {"bill-ann": "on_call", "tv-tom": "ready"}
     status, contacts = await api.call("GET", "/api/contacts")
     assert [(c["service"], c["phase"], c["agent_id"]) for c in contacts] == [
-        ("billing", "talking", billing)
+        ("billing", "active", billing)
     ]
     offered = topics(omnivox, "routing.offered")
     assert offered[0]["agent"] == billing and offered[0]["why"]["agent_id"] == billing
@@ -179,7 +179,7 @@ async def test_an_agent_who_does_not_answer_is_skipped_and_marked_missed(
     assert (by_login["sleepy"]["state"], by_login["sleepy"]["reason"]) == ("not_ready", "missed")
     assert by_login["expert"]["state"] == "on_call"
     status, contacts = await api.call("GET", "/api/contacts")
-    assert contacts[0]["missed_by"] == [sleepy]
+    assert contacts[0]["rejected_by"] == [sleepy]
 
 
 async def test_caller_hanging_up_while_waiting_is_abandoned(

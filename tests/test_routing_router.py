@@ -10,8 +10,8 @@ import pytest
 
 from customers.records import AgentRecord
 from routing.core.model import AgentState, RelaxStep, Service
-from routing.service import Registry, Router
-from routing.service.registry import TransitionError
+from routing.service import Router
+from routing.state import MemoryState, StateError
 
 SERVICES = {
     "billing": Service(
@@ -83,7 +83,7 @@ def world() -> tuple[Router, RecordingControl, Clock, list[tuple[str, dict[str, 
     async def publish(topic: str, payload: Any) -> None:
         events.append((topic, dict(payload)))
 
-    router = Router(Registry(SERVICES), control=control, publish=publish, clock=clock)
+    router = Router(MemoryState(SERVICES, clock), control=control, publish=publish)
     return router, control, clock, events
 
 
@@ -95,15 +95,34 @@ def ami(kind: str, **fields: str) -> dict[str, str]:
 
 async def ready(router: Router, *agents: AgentRecord) -> None:
     for record in agents:
-        router.add_agent(record)
+        await router.add_agent(record)
         await router.set_state(record.id, "ready")
+
+
+async def hand_over(router: Router, call_id: str, channel: str, **extra: Any) -> None:
+    """The IVR publishes the transfer, then the dialplan announces the caller on hold."""
+    await router.on_bus("ivr.transfer", transfer(call_id, **extra))
+    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid=call_id, Channel=channel))
+
+
+async def agent_state(router: Router, agent_id: str) -> AgentState:
+    view = await router.state.get_agent(agent_id)
+    assert view is not None
+    return view.agent.state
+
+
+async def contact(router: Router, call_id: str) -> Any:
+    view = await router.state.get_contact(call_id)
+    assert view is not None, f"no contact {call_id}"
+    return view
 
 
 async def test_billing_call_goes_to_the_billing_agent_once_the_caller_is_on_hold(world) -> None:
     router, control, clock, events = world
     await ready(router, agent(1, {"tv": 9}), agent(2, {"billing": 7}))
-    await router.queue_call(transfer("c1"))
+    await router.on_bus("ivr.transfer", transfer("c1"))
     assert control.actions == []  # the caller is still in the IVR: nothing to redirect yet
+    assert await router.state.get_contact("c1") is None
     await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c1", Channel="PJSIP/caller-c1"))
     assert control.actions == [
         ("setvar", "OMNIVOX_AGENT_ENDPOINT", "PJSIP/1002", "PJSIP/caller-c1"),
@@ -111,50 +130,48 @@ async def test_billing_call_goes_to_the_billing_agent_once_the_caller_is_on_hold
     ]
     offered = [p for t, p in events if t == "routing.offered"]
     assert offered[0]["agent"] == "2" and "why" in offered[0]
-    assert router.registry.agents["2"].agent.state is AgentState.RESERVED
+    assert await agent_state(router, "2") is AgentState.RESERVED
 
     await router.on_ami_event(ami("DialEnd", Uniqueid="c1", DialStatus="ANSWER", DestChannel="x"))
-    assert router.registry.agents["2"].agent.state is AgentState.ON_CALL
+    assert await agent_state(router, "2") is AgentState.ON_CALL
     clock.now += 120
     await router.on_ami_event(ami("Hangup", Uniqueid="c1", Cause="16"))
-    assert router.registry.agents["2"].agent.state is AgentState.WRAP_UP
-    assert [t for t, _ in events][-1] == "routing.ended"
+    assert await agent_state(router, "2") is AgentState.WRAP_UP
+    assert [t for t, _ in events][-2:] == ["routing.ended", "routing.agent"]
+    assert events[-1][1]["state"] == "wrap_up"  # the desktop hears of the wrap-up
     clock.now += 11
     await router._tick()
-    assert router.registry.agents["2"].agent.state is AgentState.READY
+    assert await agent_state(router, "2") is AgentState.READY
 
 
 async def test_busy_expert_then_relaxation_to_a_lower_level(world) -> None:
     router, control, clock, events = world
     await ready(router, agent(1, {"billing": 9}), agent(2, {"billing": 3}))
-    await router.queue_call(transfer("first"))
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="first", Channel="ch-first"))
-    assert router.registry.calls["first"].agent_id == "1"
-    await router.queue_call(transfer("second"))
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="second", Channel="ch-second"))
-    assert router.registry.calls["second"].phase == "waiting"  # level 3 < 5: not yet
+    await hand_over(router, "first", "ch-first")
+    assert (await contact(router, "first")).agent_id == "1"
+    await hand_over(router, "second", "ch-second")
+    assert (await contact(router, "second")).phase == "waiting"  # level 3 < 5: not yet
     clock.now += 29
     await router._tick()
-    assert router.registry.calls["second"].phase == "waiting"
+    assert (await contact(router, "second")).phase == "waiting"
     clock.now += 2
     await router._tick()
-    assert router.registry.calls["second"].agent_id == "2"  # after 30 s, level 3 will do
+    assert (await contact(router, "second")).agent_id == "2"  # after 30 s, level 3 will do
 
 
 async def test_missed_offer_skips_the_agent_and_keeps_the_callers_place(world) -> None:
     router, control, clock, events = world
     # Agent 1's level fits billing (5) best; agent 2 is the expert kept for harder calls.
     await ready(router, agent(1, {"billing": 6}), agent(2, {"billing": 9}))
-    await router.queue_call(transfer("c1"))
-    entered = router.registry.calls["c1"].contact.entered_at
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c1", Channel="ch"))
-    assert router.registry.calls["c1"].agent_id == "1"
+    await hand_over(router, "c1", "PJSIP/caller-c1")
+    entered = (await contact(router, "c1")).contact.entered_at
+    assert (await contact(router, "c1")).agent_id == "1"
     clock.now += 20
     missed = ami("OmnivoxAgentNoAnswer", Uniqueid="c1", Agent="PJSIP/1001", DialStatus="NOANSWER")
     await router.on_ami_event(missed)
-    first = router.registry.agents["1"].agent
+    first = (await router.state.get_agent("1")).agent  # type: ignore[union-attr]
     assert (first.state, first.not_ready_reason) == (AgentState.NOT_READY, "missed")
-    call = router.registry.calls["c1"]
+    call = await contact(router, "c1")
     assert call.agent_id == "2" and call.contact.entered_at == entered
     assert "1" in call.contact.excluded
     assert control.actions[-1] == ("redirect", "PJSIP/caller-c1", "omnivox-connect", "s")
@@ -162,48 +179,46 @@ async def test_missed_offer_skips_the_agent_and_keeps_the_callers_place(world) -
 
 async def test_caller_hanging_up_while_waiting_is_abandoned_with_the_wait(world) -> None:
     router, control, clock, events = world
-    await router.queue_call(transfer("c1"))
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c1", Channel="ch"))
+    await hand_over(router, "c1", "ch")
     clock.now += 42
     await router.on_ami_event(ami("Hangup", Uniqueid="c1", Cause="16"))
     abandoned = [p for t, p in events if t == "routing.abandoned"]
     assert abandoned[0]["wait_s"] == 42.0 and abandoned[0]["phase"] == "waiting"
-    assert router.registry.calls == {}
+    assert await router.state.contacts() == []
 
 
 async def test_the_agent_who_served_the_customer_before_wins_when_ready(world) -> None:
     router, control, clock, events = world
     await ready(router, agent(1, {"billing": 6}))
-    router.add_agent(agent(2, {"billing": 6}))  # same skills, offline for now
-    await router.queue_call(transfer("c1", customer_id=77))
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c1", Channel="ch1"))
+    await router.add_agent(agent(2, {"billing": 6}))  # same skills, offline for now
+    await hand_over(router, "c1", "ch1", customer_id=77)
     await router.on_ami_event(ami("DialEnd", Uniqueid="c1", DialStatus="ANSWER"))
     await router.on_ami_event(ami("Hangup", Uniqueid="c1", Cause="16"))
     await router.set_state(2, "ready")  # agent 2 has now been idle the longest
     clock.now += 11
     await router._tick()  # agent 1 leaves wrap-up
-    assert (
-        router.registry.agents["1"].agent.idle_since > router.registry.agents["2"].agent.idle_since
-    )
+    one, two = await router.state.get_agent("1"), await router.state.get_agent("2")
+    assert one is not None and two is not None
+    assert one.agent.idle_since > two.agent.idle_since  # type: ignore[operator]
 
-    await router.queue_call(transfer("c2", customer_id=77))
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c2", Channel="ch2"))
-    assert router.registry.calls["c2"].agent_id == "1"
-    assert "affinity" in str(router.registry.calls["c2"].why).lower()
+    await hand_over(router, "c2", "ch2", customer_id=77)
+    assert (await contact(router, "c2")).agent_id == "1"
+    why = [p["why"] for t, p in events if t == "routing.offered" and p["id"] == "c2"]
+    assert "affinity" in str(why).lower()
 
-    await router.queue_call(transfer("c3", customer_id=88))  # someone else: longest idle wins
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c3", Channel="ch3"))
-    assert router.registry.calls["c3"].agent_id == "2"
+    await hand_over(router, "c3", "ch3", customer_id=88)  # someone else: longest idle wins
+    assert (await contact(router, "c3")).agent_id == "2"
 
 
 async def test_agents_cannot_set_router_states_or_leave_a_call(world) -> None:
     router, control, clock, events = world
     await ready(router, agent(1, {"billing": 6}))
-    with pytest.raises(TransitionError, match="set by the router"):
+    with pytest.raises(StateError, match="set by the router"):
         await router.set_state(1, "on_call")
-    with pytest.raises(TransitionError, match="unknown state"):
+    with pytest.raises(StateError, match="unknown agent state"):
         await router.set_state(1, "sleeping")
-    await router.queue_call(transfer("c1"))
-    await router.on_ami_event(ami("OmnivoxWaiting", Uniqueid="c1", Channel="ch"))
-    with pytest.raises(TransitionError, match="reserved"):
+    with pytest.raises(LookupError, match="no agent"):
+        await router.set_state(99, "ready")
+    await hand_over(router, "c1", "ch")
+    with pytest.raises(StateError, match="reserved"):
         await router.set_state(1, "not_ready", "lunch")

@@ -243,7 +243,7 @@ async def test_the_qa_suite_passes_through_the_stand_in_asterisk(
     hangup = next(r for r in results if "Hang-up" in r.name)
     assert hangup.calls[0].line.caller_hung_up
     queued = next(r for r in results if "Russian" in r.name).calls[0].line
-    assert queued.variables["OMNIVOX_SKILLS"] == "general,lang_ru"
+    assert queued.variables["OMNIVOX_SKILLS"] == "general lang_ru"
     assert queued.setup_s is not None and queued.uniqueid and queued.uniqueid.endswith(";2")
 
 

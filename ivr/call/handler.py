@@ -121,6 +121,8 @@ class IvrHandler:
             await self._emit(
                 "ivr.transfer",
                 facts
+            if saved is not None and saved != customer_id:  # a first call's new profile
+                await self._tell_customer(channel, saved)
                 | {
                     "customer_id": saved if saved is not None else customer_id,
                     "service": transfer.service,
@@ -192,7 +194,8 @@ class IvrHandler:
     async def _transfer(self, channel: AGIChannel, action: Transfer, facts: dict[str, Any]) -> None:
         variables = {
             "OMNIVOX_QUEUE": action.service,
-            "OMNIVOX_SKILLS": ",".join(action.skills),
+            "OMNIVOX_SKILLS": " ".join(action.skills),  # one word each: no comma in UserEvent
+            "OMNIVOX_VIP": "1" if facts.get("vip") else "",
             "OMNIVOX_PRIORITY": action.priority,
             "OMNIVOX_INTENT": action.intent or "",
             "OMNIVOX_LANGUAGE": action.language,
@@ -208,5 +211,12 @@ class IvrHandler:
             return
         try:
             await self._publish(topic, payload)
+    async def _tell_customer(self, channel: AGIChannel, customer_id: int) -> None:
+        """The hold context announces the caller with OMNIVOX_CUSTOMER: the id just made."""
+        try:
+            await channel.set_variable("OMNIVOX_CUSTOMER", customer_id)
+        except Exception as exc:  # hung up meanwhile: nobody waits for an agent
+            self._log.info("call %s: customer id not set (%s)", channel.env.uniqueid, exc)
+
         except Exception:  # a listener's fault must not drop the caller
             self._log.exception("publishing %s for call %s failed", topic, payload.get("call_id"))

@@ -131,7 +131,7 @@ def _transfer_variable(e: Expectation, variables: Mapping[str, str]) -> Check:
     if raw is None:
         return Check(e.name, show(e.value), "no transfer (the variable was not set)", False, e.pos)
     if e.name == "skills":
-        got: Any = sorted(s for s in raw.split(",") if s)
+        got: Any = sorted(s for s in raw.replace(",", " ").split() if s)
         return Check(e.name, show(sorted(e.value)), show(got), got == sorted(e.value), e.pos)
     got = int(raw) if raw.lstrip("-").isdigit() else raw
     return Check(e.name, show(e.value), show(got), got == e.value, e.pos)

@@ -8,7 +8,7 @@ whether an agent answered, who hung up, and whether an endpoint is reachable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Asterisk device states that mean nobody can take a call on that endpoint.
 UNREACHABLE = frozenset({"UNAVAILABLE", "INVALID", "UNKNOWN"})
@@ -21,6 +21,14 @@ class CallerWaiting:
     uniqueid: str
     channel: str
     queue: str
+    facts: Mapping[str, str] = field(default_factory=dict)  # the IVR's variables, as sent
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAnswered:
+    """The agent rung for a callback (channel ``uniqueid``: the contact's id) picked up."""
+
+    uniqueid: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +68,11 @@ class DevicePresence:
         return self.state.upper() not in UNREACHABLE
 
 
-Signal = CallerWaiting | AgentAnswered | AgentMissed | CallerGone | DevicePresence
+Signal = (
+    CallerWaiting | AgentAnswered | CallbackAnswered | AgentMissed | CallerGone | DevicePresence
+)
+# The OmnivoxWaiting fields carrying what the IVR decided (the channel's OMNIVOX_* variables).
+WAITING_FACTS = ("Skills", "Priority", "Intent", "Language", "Journey", "Customer", "Vip", "Caller")
 
 
 def _get(event: Mapping[str, str], key: str) -> str:
@@ -77,8 +89,15 @@ def signal_of(event: Mapping[str, str]) -> Signal | None:
     if name == "UserEvent":
         kind = _get(event, "UserEvent")
         if kind == "OmnivoxWaiting":
+            facts = {k.lower(): _get(event, k) for k in WAITING_FACTS if _get(event, k)}
             return CallerWaiting(
-                _get(event, "Uniqueid"), _get(event, "Channel"), _get(event, "Queue")
+                _get(event, "Uniqueid"), _get(event, "Channel"), _get(event, "Queue"), facts
+            )
+        if kind == "OmnivoxCallbackAnswered":
+            return CallbackAnswered(_get(event, "Contact") or _get(event, "Uniqueid"))
+        if kind == "OmnivoxCallbackFailed":
+            return AgentMissed(
+                _get(event, "Contact"), _get(event, "Agent"), _get(event, "Reason") or "FAILED"
             )
         if kind == "OmnivoxAgentNoAnswer":
             return AgentMissed(

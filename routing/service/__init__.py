@@ -1,7 +1,7 @@
-"""The router service: waiting calls and agents, decisions from ``routing.core``, call
-control through ``routing.ami``. ``Registry`` holds the embedded (in-process) state."""
+"""The router service: contacts and agents in a ``routing.state`` store, decisions from
+``routing.core``, call control through ``routing.ami``, one AMI-event leader at a time."""
 
-from routing.service.registry import AgentEntry, Registry, Waiting
-from routing.service.router import Router
+from routing.service.leader import Leadership, RedisLease, SoleLeader
+from routing.service.router import Router, member_services
 
-__all__ = ["AgentEntry", "Registry", "Router", "Waiting"]
+__all__ = ["Leadership", "RedisLease", "Router", "SoleLeader", "member_services"]

@@ -67,8 +67,8 @@ async def create_agent(request: web.Request) -> web.Response:
         raise _error(web.HTTPUnprocessableEntity, str(exc), exc.field) from None
     except Conflict as exc:
         raise _error(web.HTTPConflict, str(exc), "login") from None
-    entry = request.app[ROUTER].add_agent(record)
-    return web.json_response(entry.to_dict(request.app[ROUTER].now()), status=201)
+    view = await request.app[ROUTER].add_agent(record)
+    return web.json_response(view, status=201)
 
 
 async def list_agents(request: web.Request) -> web.Response:

@@ -1,8 +1,14 @@
-"""The router: queues the IVR's transfers, offers each call to the best agent (the pure
+"""The router: queues the IVR's transfers, offers each contact to the best agent (the pure
 ``routing.core`` decides), connects them through AMI and follows the call to its end.
 
-Embedded mode keeps the state in a :class:`Registry`; AMI is optional (without it, a call is
-offered to an agent and stays offered: there is nothing to dial).
+All state lives in a :class:`routing.state.RoutingState`: :class:`~routing.state.MemoryState`
+in process (embedded mode) or :class:`~routing.state.RedisState`, shared by several router
+instances. Any instance may decide and reserve (reservations are atomic in the state); AMI
+events that change the state are acted on by one instance at a time (``leader``). AMI is
+optional: without it a voice contact is offered and stays offered (nothing to dial).
+
+With AMI, a caller is queued when the dialplan announces them in the hold context
+(``OmnivoxWaiting``, which carries the IVR's decision), whichever instance ran their IVR.
 """
 
 from __future__ import annotations
@@ -12,26 +18,37 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any, Protocol
 
 from customers.records import AgentRecord
 from routing.bridge.signals import (
     AgentAnswered,
     AgentMissed,
+    CallbackAnswered,
     CallerGone,
     CallerWaiting,
     DevicePresence,
     signal_of,
 )
 from routing.core.decide import assign
-from routing.core.model import Agent, AgentState, Contact, Service
+from routing.core.model import Agent, Contact, Service
 from routing.core.relax import RequirementCache
-from routing.service.registry import AgentEntry, Registry, TransitionError, Waiting
+from routing.core.trace import Decision
+from routing.service.contacts import contact_of, view_dict
+from routing.service.leader import Leadership, SoleLeader
+from routing.state import (
+    ContactView,
+    NotFound,
+    Reservation,
+    RoutingState,
+    StateError,
+    TransitionError,
+)
 
 Publish = Callable[[str, Mapping[str, Any]], Awaitable[None]]
-DEFAULT_PRIORITY = 5  # the scenarios' default transfer priority: 0 extra levels
 CONNECT_CONTEXT = "omnivox-connect"
+CALLBACK_CONTEXT = "omnivox-callback"
+PENDING_KEEP_S = 600.0  # IVR facts kept for a caller who has not reached the hold context
 
 
 class CallControl(Protocol):
@@ -44,40 +61,63 @@ class CallControl(Protocol):
     def on_event(self, pattern: str, handler: Callable[[Any], object]) -> Callable[[], None]: ...
 
 
+def member_services(services: Mapping[str, Service], skills: Mapping[str, int]) -> frozenset[str]:
+    """The services whose required skills the agent has at any level (relaxation may lower
+    the level a service needs, so a level-3 billing agent is a billing member)."""
+    return frozenset(name for name, s in services.items() if set(s.requires) <= set(skills))
+
+
 class Router:
-    """One router over one :class:`Registry`; ``publish`` tells the desktop and reports."""
+    """One router instance over a :class:`RoutingState`; ``publish`` tells the desktop and
+    reports (topics ``routing.queued|offered|answered|missed|ended|abandoned|agent``)."""
 
     def __init__(
         self,
-        registry: Registry,
+        state: RoutingState,
         *,
         control: CallControl | None = None,
         publish: Publish | None = None,
-        clock: Callable[[], float] = time.time,
+        leader: Leadership | None = None,
         offer_timeout_s: float = 45.0,
         tick_s: float = 0.5,
         logger: logging.Logger | None = None,
     ) -> None:
-        self.registry = registry
+        self.state = state
         self._control = control
         self._publish = publish
-        self._clock = clock
+        self._leader = leader or SoleLeader()
         self._offer_timeout_s = offer_timeout_s
         self._tick_s = tick_s
         self._log = logger or logging.getLogger("routing")
-        self._cache = RequirementCache(registry.services)
-        self._lock = asyncio.Lock()  # one decision round at a time
+        self._cache = RequirementCache(state.services)
+        self._dispatching = asyncio.Lock()  # one decision round at a time in this instance
+        self._people: dict[str, tuple[str, str]] = {}  # agent id -> (login, name)
+        self._pending: dict[str, tuple[float, dict[str, Any]]] = {}  # call id -> IVR facts
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Callable[[], None] | None = None
 
     def now(self) -> float:
-        return self._clock()
+        return self.state.clock()
+
+    @property
+    def services(self) -> Mapping[str, Service]:
+        """The services of the routing config, by name."""
+        return self.state.services
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this instance acts on AMI events now."""
+        return self._leader.is_leader
 
     # --- life cycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
         if self._control is not None:
             self._unsubscribe = self._control.on_event("*", self.on_ami_event)
+            on_reconnect = getattr(self._control, "on_reconnect", None)
+            if on_reconnect is not None:  # events were missed while AMI was down
+                on_reconnect(lambda: asyncio.ensure_future(self.reconcile()))
+        await self._leader.start(self.reconcile)
         self._tasks.append(asyncio.create_task(self._ticker()))
 
     async def close(self) -> None:
@@ -89,193 +129,300 @@ class Router:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self._leader.close()
 
-    def add_agent(self, record: AgentRecord) -> AgentEntry:
-        """Register (or refresh) an agent from the store; new agents start offline."""
+    # --- agents -------------------------------------------------------------------------
+
+    async def add_agent(self, record: AgentRecord) -> dict[str, Any]:
+        """Register (or refresh) an agent from the store; new agents start offline, known
+        ones keep their live state."""
         skills = dict(record.skills)
         agent = Agent(
             id=str(record.id),
             skills=skills,
-            services=self.registry.member_services(skills),
+            services=member_services(self.state.services, skills),
             team=record.team,
             endpoint=record.endpoint,
         )
-        entry = AgentEntry(agent, record.login, record.name, state_since=self._clock())
-        self.registry.put_agent(entry)
-        return self.registry.agents[entry.id]
-
-    # --- inputs -------------------------------------------------------------------------
-
-    async def on_bus(self, topic: str, payload: Mapping[str, Any]) -> None:
-        """Listener for the in-process bus: the IVR's ``ivr.transfer``."""
-        if topic == "ivr.transfer":
-            await self.queue_call(payload)
-
-    async def queue_call(self, facts: Mapping[str, Any]) -> Waiting:
-        """A caller the IVR handed over; ``facts`` is the ``ivr.transfer`` payload."""
-        service = self.registry.services.get(str(facts["service"]))
-        if service is None:
-            raise TransitionError(f"no service {facts['service']!r} in the routing config")
-        customer = facts.get("customer_id")
-        extra = {s: 1 for s in facts.get("skills", ()) if s not in service.requires}
-        contact = Contact(
-            id=str(facts["call_id"]),
-            service=service.name,
-            entered_at=self._clock(),
-            customer_id=str(customer) if customer else None,
-            vip=bool(facts.get("vip")),
-            segment=facts.get("segment"),
-            intent=facts.get("intent"),
-            required=extra,
-            priority=int(facts.get("priority") or DEFAULT_PRIORITY) - DEFAULT_PRIORITY,
-            language=facts.get("language"),
-        )
-        call = Waiting(
-            contact,
-            channel=facts.get("channel"),
-            journey_id=facts.get("journey_id"),
-            caller=facts.get("caller"),
-            held=self._control is None,  # with Asterisk: once the caller is in the hold context
-            facts=dict(facts),
-        )
-        async with self._lock:
-            self.registry.enqueue(call)
-        await self._emit("routing.queued", call.to_dict(self._clock()))
-        await self.dispatch()
-        return call
+        self._people[agent.id] = (record.login, record.name)
+        view = await self.state.put_agent(agent)
+        return self._agent_dict(view.to_dict(self.now()))
 
     async def set_state(self, agent_id: int | str, state: str, reason: str | None = None) -> dict:
-        """An agent's own change (the desktop's ready / not ready / end wrap-up)."""
+        """An agent's own change (the desktop's ready / not ready / end wrap-up).
+        :class:`LookupError` for an unknown agent, :class:`StateError` for a refused change."""
         try:
-            wanted = AgentState(state)
-        except ValueError:
-            raise TransitionError(f"unknown state {state!r}") from None
-        async with self._lock:
-            entry = self.registry.set_state(str(agent_id), wanted, self._clock(), reason)
-        view = entry.to_dict(self._clock())
-        await self._emit("routing.agent", view)
+            view = await self.state.set_agent_state(str(agent_id), state, reason)
+        except NotFound as exc:
+            raise LookupError(str(exc)) from None
+        data = self._agent_dict(view.to_dict(self.now()))
+        await self._emit("routing.agent", data)
         await self.dispatch()
-        return view
+        return data
 
-    @property
-    def services(self) -> Mapping[str, Any]:
-        """The services of the routing config, by name (``routing.core.model.Service``)."""
-        return self.registry.services
-
-    async def update_services(self, services: Mapping[str, Service]) -> None:
-        """Serve a new routing config (the admin pages' edit): refused with
-        :class:`TransitionError` while a service it drops still holds calls."""
-        async with self._lock:
-            busy = {c.contact.service for c in self.registry.calls.values()} - set(services)
-            if busy:
-                raise TransitionError(f"services still holding calls: {', '.join(sorted(busy))}")
-            self.registry.services = dict(services)
-            self._cache = RequirementCache(self.registry.services)
-            for entry in self.registry.agents.values():
-                entry.agent = replace(
-                    entry.agent, services=self.registry.member_services(entry.agent.skills)
-                )
-        await self.dispatch()
+    async def get_state(self, agent_id: int | str) -> dict:
+        view = await self.state.get_agent(str(agent_id))
+        if view is None:
+            raise LookupError(f"no agent {agent_id}")
+        return self._agent_dict(view.to_dict(self.now()))
 
     async def agents(self) -> list[dict[str, Any]]:
         """Every agent as JSON (``GET /api/agents``, the wallboard, metrics)."""
-        now = self._clock()
-        return [e.to_dict(now) for e in self.registry.agents.values()]
+        now = self.now()
+        return [self._agent_dict(v.to_dict(now)) for v in await self.state.agents()]
+
+    def _agent_dict(self, data: dict[str, Any]) -> dict[str, Any]:
+        login, name = self._people.get(str(data["id"]), (None, None))
+        return data | {"login": login, "name": name}
+
+    async def update_services(self, services: Mapping[str, Service]) -> None:
+        """Serve a new routing config (the admin pages' edit): refused with
+        :class:`TransitionError` while a service it drops still holds contacts."""
+        async with self._dispatching:
+            busy = {v.contact.service for v in await self.state.contacts()} - set(services)
+            if busy:
+                raise TransitionError(f"services still holding calls: {', '.join(sorted(busy))}")
+            self.state.services = dict(services)
+            self._cache = RequirementCache(self.state.services)
+            for view in await self.state.agents():
+                a = view.agent
+                await self.state.put_agent(
+                    Agent(
+                        id=a.id,
+                        skills=a.skills,
+                        services=member_services(services, a.skills),
+                        team=a.team,
+                        endpoint=a.endpoint,
+                    )
+                )
+        await self.dispatch()
+
+    # --- contacts -----------------------------------------------------------------------
 
     async def contacts(self) -> list[dict[str, Any]]:
-        """Waiting, offered and talking contacts as JSON (``GET /api/contacts``)."""
-        now = self._clock()
-        return [c.to_dict(now) for c in self.registry.calls.values()]
+        """Waiting, offered and active contacts as JSON (``GET /api/contacts``)."""
+        now = self.now()
+        return [view_dict(v, now) for v in await self.state.contacts()]
 
-    async def get_state(self, agent_id: int | str) -> dict:
-        entry = self.registry.agents.get(str(agent_id))
-        if entry is None:
-            raise TransitionError(f"no agent {agent_id}")
-        return entry.to_dict(self._clock())
+    async def on_bus(self, topic: str, payload: Mapping[str, Any]) -> None:
+        """Listener for the in-process bus: the IVR's ``ivr.transfer`` and callbacks."""
+        if topic == "ivr.transfer":
+            if self._control is None:
+                await self.queue_call(payload)
+            else:  # queued when the caller reaches the hold context; keep the facts till then
+                self._remember(payload)
+        elif topic == "ivr.channel_switch" and payload.get("kind") == "callback":
+            await self.queue_callback(payload)
+
+    async def queue_call(self, facts: Mapping[str, Any]) -> ContactView:
+        """A contact to route: a caller the IVR handed over (``facts`` is the
+        ``ivr.transfer`` payload), or a chat or callback (``facts["media"]``)."""
+        contact, meta = contact_of(facts, self.state.services, self.now())
+        view = await self.state.enqueue(contact, meta)
+        await self._emit("routing.queued", view_dict(view, self.now()))
+        await self.dispatch()
+        return view
+
+    async def queue_callback(self, facts: Mapping[str, Any]) -> ContactView | None:
+        """The caller asked to be called back when an agent is free: a contact of media
+        ``callback`` that waits like a call; the agent's phone rings first (Originate)."""
+        number = facts.get("caller")
+        if not number or not facts.get("service"):
+            call_id = facts.get("call_id")
+            self._log.warning("callback for call %s without number or service", call_id)
+            return None
+        reason = f"asked for a callback in the IVR ({facts.get('intent') or 'no intent'})"
+        return await self.queue_call(
+            dict(facts)
+            | {
+                "call_id": f"cb-{facts['call_id']}",
+                "media": "callback",
+                "kind": "callback",
+                "reason": reason,
+                "channel": None,
+            }
+        )
+
+    async def end_contact(self, contact_id: str) -> None:
+        """A non-voice contact (chat) is finished: the agent goes to wrap-up."""
+        removed = await self.state.remove_contact(contact_id)
+        if removed is not None:
+            await self._emit_removed(removed)
+            await self.dispatch()
+
+    def _remember(self, facts: Mapping[str, Any]) -> None:
+        now = time.monotonic()
+        self._pending = {k: v for k, v in self._pending.items() if now - v[0] < PENDING_KEEP_S}
+        self._pending[str(facts["call_id"])] = (now, dict(facts))
+
+    # --- AMI events ---------------------------------------------------------------------
 
     async def on_ami_event(self, event: Mapping[str, str]) -> None:
-        """Every AMI event; those that mean something to routing change the state."""
+        """Every AMI event; the leader acts on those that mean something to routing."""
         signal = signal_of(event)
-        if signal is None:
+        if signal is None or not self._leader.is_leader:
             return
-        now = self._clock()
-        freed = False
-        news: list[tuple[str, dict[str, Any]]] = []
-        async with self._lock:
-            calls = self.registry.calls
-            match signal:
-                case CallerWaiting(uniqueid=uid) if uid in calls:
-                    call = calls[uid]
-                    if not call.held:
-                        call.held, freed = True, True
-                        call.channel = call.channel or signal.channel
-                case AgentAnswered(uniqueid=uid) if uid in calls and calls[uid].phase == "offered":
-                    news.append(("routing.answered", self.registry.answered(uid, now).to_dict(now)))
-                case AgentMissed(uniqueid=uid) if uid in calls and calls[uid].phase == "offered":
-                    call, agent = self.registry.missed(uid, now)
-                    news.append(("routing.missed", call.to_dict(now) | {"missed": agent.id}))
-                    freed = True
-                case CallerGone(uniqueid=uid) if uid in calls:
-                    call, _ = self.registry.ended(uid, now)
-                    kind = "routing.ended" if call.phase == "talking" else "routing.abandoned"
-                    news.append((kind, call.to_dict(now)))
-                    freed = True
-                case DevicePresence(device=device):
-                    for entry in self.registry.agents.values():
-                        if entry.agent.endpoint == device:
-                            entry.reachable, freed = signal.reachable, True
-        for topic, payload in news:
-            await self._emit(topic, payload)
-        if freed:
-            await self.dispatch()
+        try:
+            await self._on_signal(signal)
+        except StateError as exc:  # a late or repeated event: the state refused it
+            self._log.info("AMI %s ignored: %s", type(signal).__name__, exc)
+
+    async def _on_signal(self, signal: object) -> None:
+        match signal:
+            case CallerWaiting(uniqueid=uid):
+                if await self.state.get_contact(uid) is None:
+                    _, facts = self._pending.pop(uid, (0.0, {}))
+                    await self.queue_call(_waiting_facts(signal, facts))
+                    return
+            case AgentAnswered(uniqueid=uid) | CallbackAnswered(uniqueid=uid):
+                view = await self.state.get_contact(uid)
+                if view is None or view.phase != "offered":
+                    return
+                confirmed = await self.state.confirm(uid, token=view.token)
+                await self._emit("routing.answered", view_dict(confirmed.view, self.now()))
+                return
+            case AgentMissed(uniqueid=uid):
+                view = await self.state.get_contact(uid)
+                if view is None or view.phase != "offered":
+                    return
+                released = await self.state.release(uid, token=view.token)
+                again = await self.state.get_contact(uid)
+                if again is not None:
+                    payload = view_dict(again, self.now()) | {"missed": released.agent_id}
+                    await self._emit("routing.missed", payload)
+                await self._emit_agent(released.agent_id)
+            case CallerGone(uniqueid=uid):
+                removed = await self.state.remove_contact(uid)
+                if removed is None:
+                    return
+                await self._emit_removed(removed)
+            case DevicePresence(device=device):
+                for view in await self.state.agents():
+                    if view.agent.endpoint == device and view.reachable != signal.reachable:
+                        await self.state.set_presence(view.id, signal.reachable)
+            case _:
+                return
+        await self.dispatch()
+
+    async def reconcile(self) -> None:
+        """Match the state with the channels Asterisk has now (after a restart, a lost
+        lease or an AMI reconnect): contacts whose channel is gone are removed (abandoned or
+        ended). Without AMI there is nothing to compare with."""
+        if self._control is None or not self._leader.is_leader:
+            return
+        action = getattr(self._control, "action", None)
+        if action is None:
+            return
+        try:
+            listing = await action("CoreShowChannels")
+        except Exception as exc:
+            self._log.warning("reconcile: CoreShowChannels failed: %s", exc)
+            return
+        messages = listing if isinstance(listing, list) else [listing]
+        alive = {
+            str(m.get("Uniqueid"))
+            for m in messages
+            if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid")
+        }
+        gone = 0
+        for view in await self.state.contacts():
+            if view.meta.get("media", "voice") != "voice" or view.id in alive:
+                continue
+            removed = await self.state.remove_contact(view.id)
+            if removed is not None:
+                gone += 1
+                await self._emit_removed(removed)
+        self._log.info("reconciled with Asterisk: %d channels, %d contacts gone", len(alive), gone)
+        await self.dispatch()
 
     # --- decisions ------------------------------------------------------------------------
 
     async def dispatch(self) -> int:
-        """Offer every waiting call some free agent can take; returns how many were offered."""
-        async with self._lock:
-            now = self._clock()
-            contacts = self.registry.waiting()
-            agents = list(self.registry.ready_agents())
-            if not contacts or not agents:
+        """Offer every waiting contact some free agent can take; returns how many were
+        offered by this instance (another may take a contact first: then it is skipped)."""
+        async with self._dispatching:
+            started = time.perf_counter()
+            snapshot = await self.state.snapshot()
+            contacts = snapshot.contacts()
+            if not contacts or not snapshot.agents:
                 return 0
             decisions = assign(
                 contacts,
-                agents,
-                self.registry.services,
-                now,
-                affinity=self.registry.affinity,
+                snapshot.agents,
+                self.state.services,
+                snapshot.taken_at,
+                live=snapshot.live(self.state.services),
+                affinity=snapshot.affinity,
                 cache=self._cache,
             )
-            offered = [
-                self.registry.offer(d.contact_id, d.agent_id, now, d.to_dict())
-                for d in decisions
-                if d.agent_id is not None
-            ]
-        for call in offered:
-            await self._connect(call)
+            decided_ms = (time.perf_counter() - started) * 1000
+            offered = []
+            for decision in decisions:
+                if decision.agent_id is None:
+                    continue
+                reserved = await self.state.reserve(
+                    decision.contact_id, decision.agent_id, self._offer_timeout_s
+                )
+                if isinstance(reserved, Reservation):
+                    offered.append((reserved, decision))
+        for reservation, decision in offered:
+            await self._connect(reservation, decision, decided_ms)
         return len(offered)
 
-    async def _connect(self, call: Waiting) -> None:
-        assert call.agent_id is not None
-        entry = self.registry.agents[call.agent_id]
-        await self._emit(
-            "routing.offered",
-            call.to_dict(self._clock()) | {"why": call.why, "facts": call.facts, "agent": entry.id},
-        )
-        if self._control is None or not call.channel or not entry.agent.endpoint:
+    async def _connect(self, reservation: Reservation, decision: Decision, ms: float) -> None:
+        view = await self.state.get_contact(reservation.contact_id)
+        agent = await self.state.get_agent(reservation.agent_id)
+        if view is None or agent is None:
+            return
+        payload = view_dict(view, self.now()) | {
+            "why": decision.to_dict(),
+            "facts": dict(view.meta.get("facts") or {}),
+            "agent": agent.id,
+            "decision_ms": round(ms, 3),
+        }
+        await self._emit("routing.offered", payload)
+        media = view.meta.get("media", "voice")
+        if media == "chat":  # the pop is the offer: the chat is the agent's at once
+            confirmed = await self.state.confirm(view.id, token=reservation.token)
+            await self._emit("routing.answered", view_dict(confirmed.view, self.now()))
+            return
+        if self._control is None or not agent.agent.endpoint:
             return
         try:
-            await self._control.setvar("OMNIVOX_AGENT_ENDPOINT", entry.agent.endpoint, call.channel)
-            await self._control.redirect(call.channel, CONNECT_CONTEXT, "s")
-        except Exception:  # AMI down or the channel just went away: the call is not lost
-            self._log.exception("connecting call %s to agent %s failed", call.id, entry.id)
-            async with self._lock:
-                if call.id in self.registry.calls and call.phase == "offered":
-                    self.registry.missed(call.id, self._clock())
+            if media == "callback":
+                await self._originate_callback(view, agent.agent.endpoint)
+            elif view.meta.get("channel"):
+                channel = str(view.meta["channel"])
+                await self._control.setvar("OMNIVOX_AGENT_ENDPOINT", agent.agent.endpoint, channel)
+                await self._control.redirect(channel, CONNECT_CONTEXT, "s")
+        except Exception:  # AMI down or the channel just went away: the contact is not lost
+            self._log.exception("connecting %s to agent %s failed", view.id, agent.id)
+            with contextlib.suppress(StateError):
+                await self.state.release(view.id, token=reservation.token, reason="connect_failed")
+                await self.state.set_agent_state(agent.id, "ready")  # not the agent's fault
+
+    async def _originate_callback(self, view: ContactView, endpoint: str) -> None:
+        """Ring the agent; when they answer, the dialplan calls the customer."""
+        originate = getattr(self._control, "originate", None)
+        if originate is None:
+            raise RuntimeError("call control cannot originate")
+        await originate(
+            endpoint,
+            context=CALLBACK_CONTEXT,
+            exten="s",
+            priority=1,
+            variables={
+                "OMNIVOX_CONTACT": view.id,
+                "OMNIVOX_CALLBACK_NUMBER": view.meta.get("caller") or "",
+                "OMNIVOX_AGENT_ENDPOINT": endpoint,
+            },
+            channel_id=view.id,
+            caller_id=f'"Callback" <{view.meta.get("caller") or ""}>',
+            timeout_ms=int(self._offer_timeout_s * 1000),
+        )
 
     async def _ticker(self) -> None:
-        """Wrap-ups that end, offers whose events were lost, and relaxation over time."""
+        """Reservations that expire, wrap-ups that end, and relaxation over time."""
         while True:
             await asyncio.sleep(self._tick_s)
             try:
@@ -284,16 +431,34 @@ class Router:
                 self._log.exception("routing tick failed")
 
     async def _tick(self) -> None:
-        now = self._clock()
-        async with self._lock:
-            for entry in self.registry.wrap_ups_due(now):
-                self.registry.set_state(entry.id, AgentState.READY, now)
-            for call in list(self.registry.calls.values()):
-                stale = call.phase == "offered" and call.offered_at is not None
-                if stale and now - call.offered_at > self._offer_timeout_s:  # type: ignore[operator]
-                    self._log.warning("offer of call %s to %s timed out", call.id, call.agent_id)
-                    self.registry.missed(call.id, now)
+        swept = await self.state.sweep()
+        for released in swept.released:
+            self._log.warning("offer of %s to %s timed out", released.contact_id, released.agent_id)
+            view = await self.state.get_contact(released.contact_id)
+            if view is not None:
+                payload = view_dict(view, self.now()) | {"missed": released.agent_id}
+                await self._emit("routing.missed", payload)
+            await self._emit_agent(released.agent_id)
+        for agent_id in swept.wrapped_up:
+            await self._emit_agent(agent_id)
         await self.dispatch()
+
+    # --- publishing -----------------------------------------------------------------------
+
+    async def _emit_removed(self, removed: Any) -> None:
+        kind = "routing.ended" if removed.outcome == "ended" else "routing.abandoned"
+        payload = view_dict(removed.view, removed.removed_at) | {
+            "wait_s": round(removed.waited_s, 1),
+            "outcome": removed.outcome,
+        }
+        await self._emit(kind, payload)
+        if removed.agent_id is not None:
+            await self._emit_agent(removed.agent_id)
+
+    async def _emit_agent(self, agent_id: str) -> None:
+        view = await self.state.get_agent(agent_id)
+        if view is not None:
+            await self._emit("routing.agent", self._agent_dict(view.to_dict(self.now())))
 
     async def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
         if self._publish is None:
@@ -302,3 +467,31 @@ class Router:
             await self._publish(topic, payload)
         except Exception:
             self._log.exception("publishing %s failed", topic)
+
+
+def _waiting_facts(signal: CallerWaiting, known: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``ivr.transfer``-shaped facts of a caller announced by the hold context: the
+    event's fields, completed by what this instance's IVR published, if it ran the call."""
+    f = signal.facts
+    skills = [s for s in f.get("skills", "").replace(",", " ").split() if s]
+    from_event: dict[str, Any] = {
+        "call_id": signal.uniqueid,
+        "channel": signal.channel,
+        "service": signal.queue,
+        "skills": skills,
+        "priority": int(f["priority"]) if f.get("priority", "").isdigit() else None,
+        "intent": f.get("intent") or None,
+        "language": f.get("language") or None,
+        "journey_id": int(f["journey"]) if f.get("journey", "").isdigit() else None,
+        "customer_id": int(f["customer"]) if f.get("customer", "").isdigit() else None,
+        "caller": f.get("caller") or None,
+        "vip": True if f.get("vip") == "1" else None,
+    }
+    merged = dict(known)
+    for key, value in from_event.items():
+        if value not in (None, [], "") or key not in merged:
+            merged[key] = value
+    return merged
+
+
+__all__ = ["CallControl", "Contact", "Router", "member_services"]
