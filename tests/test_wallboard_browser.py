@@ -1,0 +1,118 @@
+"""The wallboard in real headless Chromium: a supervisor signs in, opens /wallboard, and sees a
+queued caller, an agent getting ready and the answer appear live; the socket reconnects on its
+own after the server drops it; no script or CSP error."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import WSCloseCode
+
+from customers.store import CustomerStore
+from omnivox.wallboard.http import SOCKETS
+from tests.wallboard_helpers import ami, running, transfer
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium"),
+]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def test_supervisor_watches_the_board_change_live(
+    browser: Any, sqlite_store: CustomerStore
+) -> None:
+    async with running(sqlite_store) as board:
+        ann = await board.agent("ann", skills={"billing": 7})
+        await board.agent("sue", role="supervisor")
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+        await page.goto(str(board.client.make_url("/")))
+        await page.fill("#login", "sue")
+        await page.fill("#password", "pw-sue")
+        await page.click("#signin-submit")
+        await page.wait_for_url("**/desktop")
+        await page.goto(str(board.client.make_url("/wallboard")))
+        await page.wait_for_selector("#conn[data-conn=up]")
+        billing = "[data-service=billing]"
+        await page.wait_for_selector(f"{billing}[data-waiting='0']")
+        assert "sue (supervisor)" in await page.text_content("#me")
+        assert await page.locator(".card").count() == 2
+        assert await page.text_content("#no-agents:not([hidden])") == "No agent is signed in."
+
+        # a caller is handed over on the bus: the card shows them within a second
+        started = time.perf_counter()
+        await board.bus.publish("ivr.transfer", transfer("c1"))
+        await page.wait_for_selector(f"{billing}[data-waiting='1']", timeout=1000)
+        assert time.perf_counter() - started < 1.0
+        assert await page.text_content("#total-waiting") == "1"
+        first = await page.text_content(f"{billing} .oldest .value")
+        assert first is not None and first.startswith("0:0")
+        await page.wait_for_function(  # the wait advances between pushes
+            "t => document.querySelector('[data-service=billing] .oldest .value')"
+            ".textContent !== t",
+            arg=first,
+            timeout=3000,
+        )
+
+        # ann gets ready: the router offers her the call; the board shows her ringing
+        await board.set_state("ann", ann.id, "ready")
+        row = f"tr[data-agent='{ann.id}']"
+        await page.wait_for_selector(f"{row} .state[data-state=reserved]", timeout=1000)
+        assert await page.text_content(f"{row} td:first-child") == "Ann"
+        assert "1 ringing" in await page.text_content(f"{billing} h3")
+
+        # she answers: nobody waits, the service level today is 100 %
+        await board.router.on_ami_event(ami("DialEnd", Uniqueid="c1", DialStatus="ANSWER"))
+        await page.wait_for_selector(f"{billing}[data-waiting='0']", timeout=1000)
+        await page.wait_for_selector(f"{row} .state[data-state=on_call]", timeout=1000)
+        assert await page.text_content(f"{billing} .sl .value") == "100.0%"
+        assert await page.get_attribute(f"{billing} .sl", "data-status") == "ok"
+        assert "1 talking" in await page.text_content(f"{billing} .detail")
+
+        # the server drops the socket: the page reconnects by itself and stays live
+        for socket in list(board.app[SOCKETS]):
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"restart")
+        await page.wait_for_selector("#conn[data-conn=down]", timeout=2000)
+        await page.wait_for_selector("#conn[data-conn=up]", timeout=5000)
+        await board.bus.publish("ivr.transfer", transfer("c2"))
+        await page.wait_for_selector(f"{billing}[data-waiting='1']", timeout=1000)
+        assert errors == []
+
+
+async def test_an_agent_is_refused_the_wallboard_page(
+    browser: Any, sqlite_store: CustomerStore
+) -> None:
+    async with running(sqlite_store) as board:
+        await board.agent("ann")
+        page = await browser.new_page()
+        await page.goto(str(board.client.make_url("/")))
+        await page.fill("#login", "ann")
+        await page.fill("#password", "pw-ann")
+        await page.click("#signin-submit")
+        await page.wait_for_url("**/desktop")
+        response = await page.goto(str(board.client.make_url("/wallboard")))
+        assert response is not None and response.status == 403
+        assert "supervisors and admins" in await page.text_content("body")
