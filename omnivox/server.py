@@ -35,12 +35,12 @@ from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
 from omnivox.http import health as health_http
 from omnivox.scenarios import load_scenarios, watch_scenarios
+from omnivox.speech import SpeechService, start_speech
 from routing.ami import AMIAuthError, AMIClient, AMIError
 from routing.core.config import ConfigError as RoutingConfigError
 from routing.core.config import parse_config
-from routing.service import RedisLease, Router, SoleLeader
+from routing.service import Registry, Router
 from routing.service import http as routing_http
-from routing.state import MemoryState, RedisState, RoutingState
 
 log = logging.getLogger("omnivox")
 Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -75,9 +75,9 @@ class OmnivoxServer:
         self.renderer: PromptRenderer | None = None
         self.scenarios: ScenarioSet | None = None
         self.fastagi: FastAGIServer | None = None
+        self.speech: SpeechService | None = None
         self.ami: AMIClient | None = None
         self.redis: Any = None
-        self._routing_redis: Any = None
         self.bus = EventBus()
         self.router: Router | None = None
         self.http_runner: web.AppRunner | None = None
@@ -108,6 +108,7 @@ class OmnivoxServer:
         await self._start_redis()
         assert self.store is not None
         await self._start_router()
+        self.speech = await start_speech(s, self.renderer, log)
         handler = IvrHandler(
             self.scenarios,
             self.store,
@@ -115,6 +116,7 @@ class OmnivoxServer:
             lookup=CallerLookup(self.store, default_region=s.default_region, logger=log),
             publish=self.bus.publish,
             clock=self.clock,
+            speech=self.speech.input if self.speech is not None else None,
         )
         self.fastagi = FastAGIServer(
             handler,
@@ -178,29 +180,11 @@ class OmnivoxServer:
         except (RoutingConfigError, yaml.YAMLError) as exc:
             raise StartupError(f"routing file {path}: {exc}") from None
         assert self.store is not None
-        state: RoutingState
-        if self.redis is not None:  # shared by every instance on this Redis
-            prefix = self.settings.routing_prefix
-            state = RedisState(self.routing_redis(), config.services, prefix=prefix)
-            leader: RedisLease | SoleLeader = RedisLease(
-                self.routing_redis(), f"{prefix}ami-leader", logger=log
-            )
-        else:
-            state, leader = MemoryState(config.services), SoleLeader()
-        self.router = Router(state, control=self.ami, publish=self.bus.publish, leader=leader)
+        self.router = Router(Registry(config.services), control=self.ami, publish=self.bus.publish)
         for record in await self.store.list_agents():
-            await self.router.add_agent(record)
+            self.router.add_agent(record)
         self.bus.listeners.append(self.router.on_bus)
         await self.router.start()
-
-    def routing_redis(self) -> Any:
-        """A Redis client answering ``str`` (the routing state's scripts expect it)."""
-        if self._routing_redis is None:
-            import redis.asyncio as aioredis
-
-            assert self.settings.redis_url is not None
-            self._routing_redis = aioredis.from_url(self.settings.redis_url, decode_responses=True)
-        return self._routing_redis
 
     async def _start_redis(self) -> None:
         url = self.settings.redis_url
@@ -292,6 +276,8 @@ class OmnivoxServer:
         self._tasks.clear()
         if self.fastagi is not None:
             await self.fastagi.close()
+        if self.speech is not None:
+            await self.speech.close()
         if self.router is not None:
             await self.router.close()
         if self.http_runner is not None:
@@ -300,8 +286,6 @@ class OmnivoxServer:
             await self.ami.close()
         if self.redis is not None:
             await self.redis.aclose()
-        if self._routing_redis is not None:
-            await self._routing_redis.aclose()
         if self.renderer is not None:
             self.renderer.close()
         if self.engine is not None:

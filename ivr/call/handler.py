@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from customers.exceptions import JourneyConflict
 from customers.store import CustomerStore
@@ -28,6 +28,9 @@ from ivr.scenario import (
     ScenarioSet,
     Transfer,
 )
+
+if TYPE_CHECKING:
+    from ivr.call.speech import SpeechInput
 
 Publish = Callable[[str, Mapping[str, Any]], Awaitable[None]]
 Clock = Callable[[], datetime]
@@ -56,6 +59,7 @@ class IvrHandler:
         publish: Publish | None = None,
         clock: Clock = utc_now,
         logger: logging.Logger | None = None,
+        speech: SpeechInput | None = None,
     ) -> None:
         self._scenarios = scenarios
         self._store = store
@@ -64,6 +68,7 @@ class IvrHandler:
         self._publish = publish
         self._clock = clock
         self._log = logger or logging.getLogger("ivr.call")
+        self._speech = speech  # None: keys only
 
     async def __call__(self, channel: AGIChannel) -> None:
         env = channel.env
@@ -121,8 +126,6 @@ class IvrHandler:
             await self._emit(
                 "ivr.transfer",
                 facts
-            if saved is not None and saved != customer_id:  # a first call's new profile
-                await self._tell_customer(channel, saved)
                 | {
                     "customer_id": saved if saved is not None else customer_id,
                     "service": transfer.service,
@@ -160,7 +163,7 @@ class IvrHandler:
 
     async def _run(self, call: Call, channel: AGIChannel, facts: dict[str, Any]) -> Transfer | None:
         """Perform the engine's actions until the call ends; the transfer it ended on, if any."""
-        player = AgiPlayer(channel, self._renderer)
+        player = AgiPlayer(channel, self._renderer, self._speech)
         action: Action = call.start(self._clock())
         typed: str | None = None  # a key that interrupted the last prompt
         while True:
@@ -194,8 +197,7 @@ class IvrHandler:
     async def _transfer(self, channel: AGIChannel, action: Transfer, facts: dict[str, Any]) -> None:
         variables = {
             "OMNIVOX_QUEUE": action.service,
-            "OMNIVOX_SKILLS": " ".join(action.skills),  # one word each: no comma in UserEvent
-            "OMNIVOX_VIP": "1" if facts.get("vip") else "",
+            "OMNIVOX_SKILLS": ",".join(action.skills),
             "OMNIVOX_PRIORITY": action.priority,
             "OMNIVOX_INTENT": action.intent or "",
             "OMNIVOX_LANGUAGE": action.language,
@@ -211,12 +213,5 @@ class IvrHandler:
             return
         try:
             await self._publish(topic, payload)
-    async def _tell_customer(self, channel: AGIChannel, customer_id: int) -> None:
-        """The hold context announces the caller with OMNIVOX_CUSTOMER: the id just made."""
-        try:
-            await channel.set_variable("OMNIVOX_CUSTOMER", customer_id)
-        except Exception as exc:  # hung up meanwhile: nobody waits for an agent
-            self._log.info("call %s: customer id not set (%s)", channel.env.uniqueid, exc)
-
         except Exception:  # a listener's fault must not drop the caller
             self._log.exception("publishing %s for call %s failed", topic, payload.get("call_id"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ivr.fastagi import AGIChannel
 from ivr.prompts import PromptRenderer
 from ivr.scenario import (
@@ -16,6 +18,9 @@ from ivr.scenario import (
     TextPart,
 )
 
+if TYPE_CHECKING:
+    from ivr.call.speech import SpeechInput
+
 ALL_KEYS = "0123456789*#"
 TERMINATOR_GRACE_MS = 1500
 
@@ -25,11 +30,16 @@ class AgiPlayer:
 
     Fixed text was rendered when the scenario loaded, so :meth:`PromptRenderer.render` is a
     cache hit here; only dynamic text (a customer's name, say) is synthesized mid-call.
+    With ``speech``, a Collect that asks for speech is answered by voice or keys through it
+    (falling back to keys when speech is unavailable).
     """
 
-    def __init__(self, channel: AGIChannel, renderer: PromptRenderer) -> None:
+    def __init__(
+        self, channel: AGIChannel, renderer: PromptRenderer, speech: SpeechInput | None = None
+    ) -> None:
         self._channel = channel
         self._renderer = renderer
+        self._speech = speech
         self._language: str | None = None
         self._typed_ahead: str | None = None
 
@@ -50,6 +60,11 @@ class AgiPlayer:
         menu presses during the greeting, and that key answers this question at once.
         """
         keys = ALL_KEYS if action.interruptible else ""
+        typed = bool(typed_ahead and action.interruptible)
+        if action.speech is not None and self._speech is not None and not typed:
+            event = await self._speech.collect(self._channel, action)
+            if event is not None:
+                return event
         if typed_ahead and action.interruptible:
             digits = typed_ahead
         else:
