@@ -58,16 +58,18 @@ class Settings:
     sounds: Path = Path("var/sounds")
     sound_prefix: str = "omnivox"
     default_region: str = "US"
+    # the SMS sender posts each text here (unset: texts stay queued); may hold a secret
+    sms_webhook_url: str | None = field(default=None, repr=False)
+    public_url: str | None = None  # base of the links texted to customers (default: http_bind)
+    resume_ttl_minutes: float = 120.0  # how long an SMS link to continue in chat works
     log_level: str = "INFO"
     agi_command_timeout: float = 10.0
     routing: Path = Path("config/routing.yaml")
     secret_key: str | None = field(default=None, repr=False)
     speech_model: Path | None = None
-    speech_workers: int = 2  # Vosk decoding threads shared by every call
-    audiosocket_bind: Bind = field(default_factory=lambda: Bind("127.0.0.1", 9092))
-    audiosocket_advertise: str | None = None  # host:port Asterisk connects to (default: bind)
 
 
+    routing_prefix: str = "omnivox:routing:"  # Redis keys of the routing state (Redis mode)
 # setting name -> (environment variable, parser)
 def _parse_bind(name: str, raw: Any) -> Bind:
     text = str(raw).strip()
@@ -125,6 +127,16 @@ def _parse_redis(name: str, raw: Any) -> str | None:
     return text
 
 
+def _parse_http_url(name: str, raw: Any) -> str | None:
+    text = str(raw).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name}: expected an http:// or https:// URL, got {text!r}")
+    return text
+
+
 def _parse_float(name: str, raw: Any) -> float:
     try:
         value = float(raw)
@@ -132,16 +144,6 @@ def _parse_float(name: str, raw: Any) -> float:
         raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name}: must be positive, got {value}")
-    return value
-
-
-def _parse_count(name: str, raw: Any) -> int:
-    try:
-        value = int(str(raw).strip())
-    except ValueError:
-        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name}: must be at least 1, got {value}")
     return value
 
 
@@ -182,14 +184,15 @@ _PARSERS: dict[str, Any] = {
     "sounds": lambda n, raw: Path(_parse_str(n, raw)),
     "sound_prefix": _parse_str,
     "default_region": _parse_region,
+    "sms_webhook_url": _parse_http_url,
+    "public_url": _parse_http_url,
+    "resume_ttl_minutes": _parse_float,
     "log_level": _parse_level,
     "agi_command_timeout": _parse_float,
     "routing": lambda n, raw: Path(_parse_str(n, raw)),
+    "routing_prefix": _parse_str,
     "secret_key": _parse_secret,
     "speech_model": lambda n, raw: Path(str(raw).strip()) if str(raw).strip() else None,
-    "speech_workers": _parse_count,
-    "audiosocket_bind": _parse_bind,
-    "audiosocket_advertise": lambda n, raw: str(_parse_bind(n, raw)) if str(raw).strip() else None,
 }
 # the name a setting has in the file and the environment, where it differs
 _ALIASES = {"ami": "ami_url"}

@@ -14,6 +14,7 @@ import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +30,18 @@ from ivr.call.handler import Clock, utc_now
 from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
-from omnivox import api, desktop
+from omnivox import api, desktop, switch
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
 from omnivox.http import health as health_http
 from omnivox.scenarios import load_scenarios, watch_scenarios
-from omnivox.speech import SpeechService, start_speech
 from routing.ami import AMIAuthError, AMIClient, AMIError
 from routing.core.config import ConfigError as RoutingConfigError
 from routing.core.config import parse_config
-from routing.service import Registry, Router
+from routing.service import RedisLease, Router, SoleLeader
 from routing.service import http as routing_http
+from routing.state import MemoryState, RedisState, RoutingState
 
 log = logging.getLogger("omnivox")
 Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -75,11 +76,12 @@ class OmnivoxServer:
         self.renderer: PromptRenderer | None = None
         self.scenarios: ScenarioSet | None = None
         self.fastagi: FastAGIServer | None = None
-        self.speech: SpeechService | None = None
         self.ami: AMIClient | None = None
         self.redis: Any = None
+        self._routing_redis: Any = None
         self.bus = EventBus()
         self.router: Router | None = None
+        self.switching: switch.SwitchService | None = None
         self.http_runner: web.AppRunner | None = None
         self.http_port: int | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -108,7 +110,7 @@ class OmnivoxServer:
         await self._start_redis()
         assert self.store is not None
         await self._start_router()
-        self.speech = await start_speech(s, self.renderer, log)
+        self.switching = self._start_switching()
         handler = IvrHandler(
             self.scenarios,
             self.store,
@@ -116,7 +118,6 @@ class OmnivoxServer:
             lookup=CallerLookup(self.store, default_region=s.default_region, logger=log),
             publish=self.bus.publish,
             clock=self.clock,
-            speech=self.speech.input if self.speech is not None else None,
         )
         self.fastagi = FastAGIServer(
             handler,
@@ -129,6 +130,8 @@ class OmnivoxServer:
         except FastAGIStartupError as exc:
             raise StartupError(exc.strerror or str(exc)) from None
         await self._start_http()
+        if self.switching is not None and not s.public_url:
+            self.switching.public_url = f"http://{s.http_bind.host}:{self.http_port}"
         self._tasks.append(asyncio.create_task(watch_scenarios(self.scenarios, self.renderer, log)))
         self._ready["ready"] = True
         log.info(
@@ -180,11 +183,53 @@ class OmnivoxServer:
         except (RoutingConfigError, yaml.YAMLError) as exc:
             raise StartupError(f"routing file {path}: {exc}") from None
         assert self.store is not None
-        self.router = Router(Registry(config.services), control=self.ami, publish=self.bus.publish)
+        state: RoutingState
+        if self.redis is not None:  # shared by every instance on this Redis
+            prefix = self.settings.routing_prefix
+            state = RedisState(self.routing_redis(), config.services, prefix=prefix)
+            leader: RedisLease | SoleLeader = RedisLease(
+                self.routing_redis(), f"{prefix}ami-leader", logger=log
+            )
+        else:
+            state, leader = MemoryState(config.services), SoleLeader()
+        self.router = Router(state, control=self.ami, publish=self.bus.publish, leader=leader)
         for record in await self.store.list_agents():
-            self.router.add_agent(record)
+            await self.router.add_agent(record)
         self.bus.listeners.append(self.router.on_bus)
         await self.router.start()
+
+    def routing_redis(self) -> Any:
+        """A Redis client answering ``str`` (the routing state's scripts expect it)."""
+        if self._routing_redis is None:
+            import redis.asyncio as aioredis
+
+            assert self.settings.redis_url is not None
+            self._routing_redis = aioredis.from_url(self.settings.redis_url, decode_responses=True)
+        return self._routing_redis
+
+    def _start_switching(self) -> switch.SwitchService:
+        """SMS links to continue in chat: the bus listener, and the sender with a webhook."""
+        s = self.settings
+        assert self.store is not None and self.scenarios is not None
+        worker = None
+        if s.sms_webhook_url:
+            sender = switch.WebhookSender(s.sms_webhook_url)
+            worker = switch.OutboxWorker(self.store, sender, clock=self.clock)
+            self._tasks.append(asyncio.create_task(worker.run()))
+        else:
+            log.info("no OMNIVOX_SMS_WEBHOOK_URL: SMS links stay queued in the outbox")
+        service = switch.SwitchService(
+            self.store,
+            public_url=s.public_url or f"http://{s.http_bind}",
+            clock=self.clock,
+            scenarios=self.scenarios.get,
+            router=self.router,
+            ttl=timedelta(minutes=s.resume_ttl_minutes),
+            on_queued=worker.wake if worker is not None else None,
+            publish=self.bus.publish,
+        )
+        self.bus.listeners.append(service.on_bus)
+        return service
 
     async def _start_redis(self) -> None:
         url = self.settings.redis_url
@@ -232,6 +277,8 @@ class OmnivoxServer:
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
             routing_http.setup(app, self.router, self.store)
+        if self.switching is not None:
+            switch.setup(app, self.switching)
         return app
 
     def secret(self) -> bytes:
@@ -276,8 +323,6 @@ class OmnivoxServer:
         self._tasks.clear()
         if self.fastagi is not None:
             await self.fastagi.close()
-        if self.speech is not None:
-            await self.speech.close()
         if self.router is not None:
             await self.router.close()
         if self.http_runner is not None:
@@ -286,6 +331,8 @@ class OmnivoxServer:
             await self.ami.close()
         if self.redis is not None:
             await self.redis.aclose()
+        if self._routing_redis is not None:
+            await self._routing_redis.aclose()
         if self.renderer is not None:
             self.renderer.close()
         if self.engine is not None:

@@ -15,6 +15,7 @@ from customers.matching import RULES
 from omnivox.api import customers, interactions, merges, privacy
 from omnivox.api.errors import Handler
 from omnivox.api.schemas import COMPONENTS, ref
+from omnivox.switch import http as switch_http
 
 # status -> (description, schema: a component name, an inline schema, or None for any object)
 Responses = dict[int, tuple[str, str | dict[str, Any] | None]]
@@ -42,6 +43,7 @@ def _object(**properties: dict[str, Any]) -> dict[str, Any]:
 
 
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
 MAYBE_RULES = "; ".join(f"{kind}: {text}" for kind, text in RULES.items())
 
 
@@ -153,6 +155,31 @@ ROUTES: tuple[Route, ...] = (
         params=(ID,),
     ),
     Route(
+        "POST",
+        "/api/continuations/{token}",
+        switch_http.open_chat,
+        "Open the chat continuing a call from its SMS link (the token is the credential)",
+        None,
+        "ContinuationOpen",
+        {
+            201: ("opened: the call's context and the chat session", "Continuation"),
+            200: ("this session opened it before: the same chat", "Continuation"),
+        },
+        (400, 404, 409, 410, 422, 503),
+        (TOKEN,),
+    ),
+    Route(
+        "POST",
+        "/api/continuations/{token}/messages",
+        switch_http.post_message,
+        "The customer writes in the chat (stored on the chat interaction)",
+        None,
+        "ChatMessage",
+        {201: ("stored", None)},
+        (400, 403, 404, 422, 503),
+        (TOKEN,),
+    ),
+    Route(
         "GET",
         "/api/openapi.json",
         document,
@@ -192,11 +219,12 @@ def _operation(route: Route) -> dict[str, Any]:
 _ERRORS = {
     400: "bad request: not JSON, or a bad path or query parameter (named in field)",
     401: "no or invalid credentials",
-    403: "the key or agent lacks the scope (named in the message)",
-    404: "no such customer or merge",
+    403: "the key or agent lacks the scope (named in the message), or not the chat's session",
+    404: "no such customer, merge or link",
     409: "conflict: an identity belongs to another customer, or a merge cannot happen now",
-    410: "the customer was erased",
+    410: "the customer was erased, or the link expired or was used",
     422: "a body field is invalid (named in field)",
+    503: "not set up on this server",
 }
 
 
@@ -218,7 +246,7 @@ def build() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": COMPONENTS,
+            "schemas": COMPONENTS | switch_http.SCHEMAS,
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -37,6 +37,8 @@ def contact_from_offer(payload: Mapping[str, Any], now: float) -> dict[str, Any]
         "kind": facts.get("kind") or "call",
         "reason": facts.get("reason"),
         "match": facts.get("match"),
+        "media": facts.get("media") or "voice",
+        "continues": facts.get("continues"),  # a chat or callback continuing this call
     }
 
 

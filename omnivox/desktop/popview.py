@@ -209,5 +209,7 @@ def contact_view(contact: Mapping[str, Any]) -> dict[str, Any]:
         "entered_at": contact.get("entered_at"),
         "waited_s": contact.get("waited_s"),
         "reason": contact.get("reason"),  # e.g. why a callback was asked for
+        "media": contact.get("media") or "voice",
+        "continues": contact.get("continues"),  # the call a chat or callback continues
     }
     return view
