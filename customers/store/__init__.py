@@ -8,6 +8,7 @@ from customers.store.journeys import JourneyOps
 from customers.store.lookups import LookupOps
 from customers.store.merges import MergeOps
 from customers.store.privacy import PrivacyOps
+from customers.store.reporting import ReportingOps
 from customers.store.staff import StaffOps
 from customers.store.switch import SwitchOps
 
@@ -22,6 +23,7 @@ class CustomerStore(
     PrivacyOps,
     ApiKeyOps,
     LookupOps,
+    ReportingOps,
     SwitchOps,
 ):
     """``CustomerStore(sessionmaker, *, default_region="US", clock=utcnow)``.

@@ -1,0 +1,230 @@
+"""Reporting history: contact rows and agent state intervals (written by the reports
+recorder), and the period reads the report functions compute over."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, exc, or_, select
+
+from customers import validation as v
+from customers.models import Customer, Interaction, Journey, ProfileData
+from customers.models.reporting import AgentStateRecord, ContactRecord
+from customers.records import InteractionRecord, JourneyRecord
+from customers.store.base import StoreBase
+from customers.store.convert import interaction_record, journey_record
+
+USAGE_SUFFIXES = ("_used", "_included")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """One routed contact as the reports read it (see :class:`ContactRecord`)."""
+
+    contact_id: str
+    service: str | None
+    first_service: str | None
+    media: str
+    customer_id: int | None
+    journey_id: int | None
+    intent: str | None
+    priority: int | None
+    vip: bool
+    agent_id: str | None
+    entered_at: datetime
+    queued_at: datetime | None
+    offered_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    abandoned_at: datetime | None
+    offers: int
+    missed: int
+    transfers: int
+    callback: bool
+    switched_to: str | None
+    wrap_up_ms: int | None
+
+    @property
+    def wrap_up_s(self) -> float | None:
+        return None if self.wrap_up_ms is None else self.wrap_up_ms / 1000.0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateRow:
+    """An agent in ``state`` from ``since`` until ``until`` (None: still in it)."""
+
+    agent_id: str
+    state: str
+    reason: str | None
+    since: datetime
+    until: datetime | None
+
+
+CONTACT_FIELDS = tuple(f.name for f in fields(ContactRow))
+ContactMerge = Callable[[Mapping[str, Any] | None], Mapping[str, Any] | None]
+
+
+def _contact_row(row: ContactRecord) -> ContactRow:
+    return ContactRow(**{name: getattr(row, name) for name in CONTACT_FIELDS})
+
+
+def _state_row(row: AgentStateRecord) -> AgentStateRow:
+    return AgentStateRow(row.agent_id, row.state, row.reason, row.since, row.until)
+
+
+def _period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    return v.aware("from", start), v.aware("to", end)
+
+
+class ReportingOps(StoreBase):
+    async def merge_contact_record(self, contact_id: str, merge: ContactMerge) -> ContactRow | None:
+        """Read-modify-write one contact row in a transaction: ``merge`` gets the current
+        fields (None if there is no row) and returns the new ones (None: leave it alone)."""
+        contact_id = v.text("contact_id", contact_id, max_length=64)
+        for attempt in (1, 2):
+            try:
+                async with self._write() as session:
+                    query = select(ContactRecord).where(ContactRecord.contact_id == contact_id)
+                    row = await session.scalar(query.with_for_update())
+                    current = None if row is None else _contact_row(row)
+                    merged = merge(None if current is None else _as_dict(current))
+                    if merged is None:
+                        return current
+                    values = {k: merged[k] for k in CONTACT_FIELDS if k in merged}
+                    values["contact_id"] = contact_id
+                    if row is None:
+                        row = ContactRecord(**values)
+                        session.add(row)
+                    else:
+                        for name, value in values.items():
+                            setattr(row, name, value)
+                    await session.flush()
+                    return _contact_row(row)
+            except exc.IntegrityError:
+                if attempt == 2:  # a concurrent first event inserted it: merge into that
+                    raise
+        return None  # pragma: no cover - the loop returns or raises
+
+    async def record_agent_state(
+        self, agent_id: str, state: str, reason: str | None, at: datetime
+    ) -> AgentStateRow | None:
+        """Close the agent's open interval and open one in ``state``, unless they are in it
+        already. A wrap-up that closes is written on the agent's last ended contact as its
+        wrap-up time. Returns the interval closed, if any."""
+        agent_id = v.text("agent_id", agent_id, max_length=64)
+        state = v.text("state", state, max_length=16)
+        reason = v.optional_text("reason", reason, max_length=100)
+        at = v.aware("at", at)
+        async with self._write() as session:
+            query = (
+                select(AgentStateRecord)
+                .where(AgentStateRecord.agent_id == agent_id, AgentStateRecord.until.is_(None))
+                .order_by(AgentStateRecord.since.desc(), AgentStateRecord.id.desc())
+            )
+            open_rows = list(await session.scalars(query.with_for_update()))
+            current = open_rows[0] if open_rows else None
+            if current is not None and (current.state, current.reason) == (state, reason):
+                return None
+            for row in open_rows:
+                row.until = max(at, row.since)
+            session.add(AgentStateRecord(agent_id=agent_id, state=state, reason=reason, since=at))
+            if current is not None and current.state == "wrap_up":
+                await self._close_wrap_up(session, agent_id, current.since, at)
+            await session.flush()
+            return None if current is None else _state_row(current)
+
+    @staticmethod
+    async def _close_wrap_up(session: Any, agent_id: str, since: datetime, at: datetime) -> None:
+        query = (
+            select(ContactRecord)
+            .where(
+                ContactRecord.agent_id == agent_id,
+                ContactRecord.answered_at.is_not(None),
+                ContactRecord.ended_at.is_not(None),
+                ContactRecord.ended_at <= at,
+                ContactRecord.wrap_up_ms.is_(None),
+            )
+            .order_by(ContactRecord.ended_at.desc())
+            .limit(1)
+        )
+        contact = await session.scalar(query)
+        if contact is not None:
+            contact.wrap_up_ms = round(max(0.0, (at - since).total_seconds()) * 1000)
+
+    # --- reads for the reports --------------------------------------------------------------
+
+    async def report_contacts(
+        self, start: datetime, end: datetime, *, service: str | None = None
+    ) -> list[ContactRow]:
+        """Contacts first seen in ``[start, end)`` (of ``service`` if given), oldest first."""
+        start, end = _period(start, end)
+        query = select(ContactRecord).where(
+            ContactRecord.entered_at >= start, ContactRecord.entered_at < end
+        )
+        if service is not None:
+            query = query.where(ContactRecord.service == service)
+        query = query.order_by(ContactRecord.entered_at, ContactRecord.id)
+        async with self._read() as session:
+            return [_contact_row(r) for r in await session.scalars(query)]
+
+    async def report_agent_states(self, start: datetime, end: datetime) -> list[AgentStateRow]:
+        """Agent state intervals that overlap ``[start, end)``, unclipped, oldest first."""
+        start, end = _period(start, end)
+        query = (
+            select(AgentStateRecord)
+            .where(
+                AgentStateRecord.since < end,
+                or_(AgentStateRecord.until.is_(None), AgentStateRecord.until > start),
+            )
+            .order_by(AgentStateRecord.since, AgentStateRecord.id)
+        )
+        async with self._read() as session:
+            return [_state_row(r) for r in await session.scalars(query)]
+
+    async def report_journeys(
+        self, start: datetime, end: datetime, *, service: str | None = None
+    ) -> list[JourneyRecord]:
+        """IVR journeys started in ``[start, end)`` (ending at ``service`` if given)."""
+        start, end = _period(start, end)
+        query = select(Journey).where(Journey.started_at >= start, Journey.started_at < end)
+        if service is not None:
+            query = query.where(Journey.service == service)
+        query = query.order_by(Journey.started_at, Journey.id)
+        async with self._read() as session:
+            return [journey_record(r) for r in await session.scalars(query)]
+
+    async def report_interactions(self, start: datetime, end: datetime) -> list[InteractionRecord]:
+        """Interactions on every channel that occurred in ``[start, end)``, oldest first."""
+        start, end = _period(start, end)
+        query: Select[tuple[Interaction]] = (
+            select(Interaction)
+            .where(Interaction.occurred_at >= start, Interaction.occurred_at < end)
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+        async with self._read() as session:
+            return [interaction_record(r) for r in await session.scalars(query)]
+
+    async def report_usage(self) -> list[tuple[int, str, str]]:
+        """``(customer_id, field, value)`` of every profile field named ``*_used`` or
+        ``*_included`` (what a customer used and what their plan includes)."""
+        query = select(ProfileData.customer_id, ProfileData.field, ProfileData.value).where(
+            or_(*(ProfileData.field.like(f"%{suffix}") for suffix in USAGE_SUFFIXES))
+        )
+        async with self._read() as session:
+            rows = (await session.execute(query.order_by(ProfileData.id))).all()
+            return [(int(c), str(f), str(value)) for c, f, value in rows]
+
+    async def customer_names(self, ids: list[int]) -> dict[int, str | None]:
+        """Display names of the customers ``ids`` (erased ones have none)."""
+        if not ids:
+            return {}
+        query = select(Customer.id, Customer.display_name).where(Customer.id.in_(set(ids)))
+        async with self._read() as session:
+            return {int(i): name for i, name in (await session.execute(query)).all()}
+
+
+def _as_dict(row: ContactRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in CONTACT_FIELDS}
