@@ -65,11 +65,14 @@ class Settings:
     log_level: str = "INFO"
     agi_command_timeout: float = 10.0
     routing: Path = Path("config/routing.yaml")
+    routing_prefix: str = "omnivox:routing:"  # Redis keys of the routing state (Redis mode)
     secret_key: str | None = field(default=None, repr=False)
     speech_model: Path | None = None
+    speech_workers: int = 2  # Vosk decoding threads shared by every call
+    audiosocket_bind: Bind = field(default_factory=lambda: Bind("127.0.0.1", 9092))
+    audiosocket_advertise: str | None = None  # host:port Asterisk connects to (default: bind)
 
 
-    routing_prefix: str = "omnivox:routing:"  # Redis keys of the routing state (Redis mode)
 # setting name -> (environment variable, parser)
 def _parse_bind(name: str, raw: Any) -> Bind:
     text = str(raw).strip()
@@ -147,6 +150,16 @@ def _parse_float(name: str, raw: Any) -> float:
     return value
 
 
+def _parse_count(name: str, raw: Any) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name}: must be at least 1, got {value}")
+    return value
+
+
 def _parse_level(name: str, raw: Any) -> str:
     level = str(raw).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -193,6 +206,9 @@ _PARSERS: dict[str, Any] = {
     "routing_prefix": _parse_str,
     "secret_key": _parse_secret,
     "speech_model": lambda n, raw: Path(str(raw).strip()) if str(raw).strip() else None,
+    "speech_workers": _parse_count,
+    "audiosocket_bind": _parse_bind,
+    "audiosocket_advertise": lambda n, raw: str(_parse_bind(n, raw)) if str(raw).strip() else None,
 }
 # the name a setting has in the file and the environment, where it differs
 _ALIASES = {"ami": "ami_url"}

@@ -36,6 +36,7 @@ from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
 from omnivox.http import health as health_http
 from omnivox.scenarios import load_scenarios, watch_scenarios
+from omnivox.speech import SpeechService, start_speech
 from routing.ami import AMIAuthError, AMIClient, AMIError
 from routing.core.config import ConfigError as RoutingConfigError
 from routing.core.config import parse_config
@@ -76,6 +77,7 @@ class OmnivoxServer:
         self.renderer: PromptRenderer | None = None
         self.scenarios: ScenarioSet | None = None
         self.fastagi: FastAGIServer | None = None
+        self.speech: SpeechService | None = None
         self.ami: AMIClient | None = None
         self.redis: Any = None
         self._routing_redis: Any = None
@@ -111,6 +113,7 @@ class OmnivoxServer:
         assert self.store is not None
         await self._start_router()
         self.switching = self._start_switching()
+        self.speech = await start_speech(s, self.renderer, log)
         handler = IvrHandler(
             self.scenarios,
             self.store,
@@ -118,6 +121,7 @@ class OmnivoxServer:
             lookup=CallerLookup(self.store, default_region=s.default_region, logger=log),
             publish=self.bus.publish,
             clock=self.clock,
+            speech=self.speech.input if self.speech is not None else None,
         )
         self.fastagi = FastAGIServer(
             handler,
@@ -323,6 +327,8 @@ class OmnivoxServer:
         self._tasks.clear()
         if self.fastagi is not None:
             await self.fastagi.close()
+        if self.speech is not None:
+            await self.speech.close()
         if self.router is not None:
             await self.router.close()
         if self.http_runner is not None:
