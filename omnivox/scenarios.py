@@ -53,15 +53,23 @@ async def watch_scenarios(
     while True:
         await asyncio.sleep(interval)
         try:
-            changed, problems = scenarios.reload_changed()
+            await reload_scenarios(scenarios, renderer, log)
         except OSError as exc:
             log.error("scenario directory %s: %s", scenarios.directory, exc)
+
+
+async def reload_scenarios(
+    scenarios: ScenarioSet, renderer: PromptRenderer, log: logging.Logger
+) -> tuple[list[str], list[Problem]]:
+    """One pass of the watcher (also the admin page's reload): changed files reloaded and
+    rendered; a refused file keeps its last good version. Returns (changed names, problems)."""
+    changed, problems = scenarios.reload_changed()
+    log_problems(log, problems, "scenario refused, the last good version keeps serving")
+    for name in changed:
+        scenario = scenarios.get(name)
+        if scenario is None:
+            log.info("scenario %s removed", name)
             continue
-        log_problems(log, problems, "scenario refused, the last good version keeps serving")
-        for name in changed:
-            scenario = scenarios.get(name)
-            if scenario is None:
-                log.info("scenario %s removed", name)
-                continue
-            await prerender(renderer, scenario, log)
-            log.info("scenario %s reloaded (version %s)", name, scenario.version)
+        await prerender(renderer, scenario, log)
+        log.info("scenario %s reloaded (version %s)", name, scenario.version)
+    return changed, problems

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
+import signal
 from collections import OrderedDict
 
 
@@ -53,6 +55,7 @@ class Graphviz:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # its own process group: a timeout kills it all
             )
         except FileNotFoundError:
             raise RenderError(
@@ -66,7 +69,7 @@ class Graphviz:
             out, err = await asyncio.wait_for(proc.communicate(dot_text.encode()), self.timeout_s)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
             await proc.wait()
             raise RenderError(
                 f"dot took longer than {self.timeout_s:g} s; diagram skipped"
