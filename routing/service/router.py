@@ -227,7 +227,8 @@ class Router:
         """The caller asked to be called back when an agent is free: a contact of media
         ``callback`` that waits like a call; the agent's phone rings first (Originate)."""
         number = facts.get("caller")
-        if not number or not facts.get("service"):
+        service = facts.get("service") or _service_for(facts.get("intent"), self.state.services)
+        if not number or not service:
             call_id = facts.get("call_id")
             self._log.warning("callback for call %s without number or service", call_id)
             return None
@@ -236,6 +237,7 @@ class Router:
             dict(facts)
             | {
                 "call_id": f"cb-{facts['call_id']}",
+                "service": service,
                 "media": "callback",
                 "kind": "callback",
                 "reason": reason,
@@ -467,6 +469,14 @@ class Router:
             await self._publish(topic, payload)
         except Exception:
             self._log.exception("publishing %s failed", topic)
+
+
+def _service_for(intent: str | None, services: Mapping[str, Service]) -> str | None:
+    """The service a callback without one waits in: the one named like its intent, else
+    ``general`` when the config has it."""
+    if intent and intent in services:
+        return intent
+    return "general" if "general" in services else None
 
 
 def _waiting_facts(signal: CallerWaiting, known: Mapping[str, Any]) -> dict[str, Any]:
