@@ -200,9 +200,12 @@ class SwitchOps(StoreBase):
 
     # --- the SMS outbox -----------------------------------------------------------------
 
-    async def queue_sms(self, key: str, to: str, body: str) -> SmsRecord | None:
-        """Queue a message for the sender; ``None`` if one was queued under ``key`` before."""
-        now = self._clock()
+    async def queue_sms(
+        self, key: str, to: str, body: str, *, now: datetime | None = None
+    ) -> SmsRecord | None:
+        """Queue a message for the sender, due ``now`` (the sender's clock; default the
+        store's); ``None`` if one was queued under ``key`` before."""
+        now = self._clock() if now is None else v.aware("now", now)
         row = SmsOutbox(
             key=v.text("key", key, max_length=200),
             to=v.text("to", to, max_length=64),

@@ -124,7 +124,8 @@ class SwitchService:
         if record is None:
             return None  # told twice about one call: one link
         link = tokens.continue_link(self.public_url, token)
-        sms = await self.store.queue_sms(f"{KIND}:{call_id}", phone, tokens.sms_text(topic, link))
+        text = tokens.sms_text(topic, link)
+        sms = await self.store.queue_sms(f"{KIND}:{call_id}", phone, text, now=self._clock())
         if sms is not None and self._on_queued is not None:
             self._on_queued()
         return sms
