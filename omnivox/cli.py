@@ -78,6 +78,12 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     return simulate_main(args.simulate_args, settings)
 
 
+def _models(settings: Settings, args: argparse.Namespace) -> int:
+    from speech.models import main as models_main
+
+    return models_main(args.models_args, settings.speech_model)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omnivox", description=__doc__)
     parser.add_argument("--config", help="TOML settings file (default: $OMNIVOX_CONFIG)")
@@ -121,6 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("simulate_args", nargs=argparse.REMAINDER)
     simulate.set_defaults(func=_simulate)
+
+    models = sub.add_parser(
+        "models",
+        help="list, check and install Vosk speech models (omnivox models -h)",
+        add_help=False,
+        prefix_chars="\0",
+    )
+    models.add_argument("models_args", nargs=argparse.REMAINDER)
+    models.set_defaults(func=_models)
     return parser
 
 
