@@ -31,6 +31,7 @@ from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
 from omnivox import api, desktop, switch
+from omnivox.admin import http as admin_http
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
@@ -281,6 +282,15 @@ class OmnivoxServer:
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
             routing_http.setup(app, self.router, self.store)
+            assert self.scenarios is not None and self.renderer is not None
+            admin_http.setup(
+                app,
+                scenarios=self.scenarios,
+                renderer=self.renderer,
+                store=self.store,
+                router=self.router,
+                routing_path=self.settings.routing,
+            )
         if self.switching is not None:
             switch.setup(app, self.switching)
         return app

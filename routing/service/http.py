@@ -15,6 +15,7 @@ from aiohttp import web
 from customers.exceptions import Conflict, InvalidValue
 from customers.store import CustomerStore
 from omnivox.auth.http import require_principal
+from routing.service import agent_input
 from routing.service.router import Router
 
 ROUTER = web.AppKey("router", Router)
@@ -48,26 +49,12 @@ def _signed_in(request: web.Request, *roles: str) -> None:
 async def create_agent(request: web.Request) -> web.Response:
     _signed_in(request, "admin")
     data = await _json(request)
-    for name in ("login", "name", "endpoint"):
-        if not isinstance(data.get(name), str) or not data[name].strip():
-            raise _error(web.HTTPUnprocessableEntity, f"{name} is required (text)", name)
-    skills = data.get("skills", {})
-    if not isinstance(skills, dict):
-        raise _error(web.HTTPUnprocessableEntity, "skills must map skill -> level 1..10", "skills")
     try:
-        record = await request.app[STORE].create_agent(
-            data["login"],
-            data["name"],
-            data["endpoint"],
-            role=data.get("role", "agent"),
-            team=data.get("team"),
-            skills=skills,
-        )
+        view = await agent_input.create_agent(request.app[STORE], request.app[ROUTER], data)
     except InvalidValue as exc:
         raise _error(web.HTTPUnprocessableEntity, str(exc), exc.field) from None
     except Conflict as exc:
         raise _error(web.HTTPConflict, str(exc), "login") from None
-    view = await request.app[ROUTER].add_agent(record)
     return web.json_response(view, status=201)
 
 
