@@ -121,7 +121,9 @@ def cross_site(request: web.Request) -> tuple[int, str] | None:
     return None
 
 
-def admin_only(render_refusal: Callable[[web.Request, int, str], web.Response]) -> Any:
+def admin_only(
+    render_refusal: Callable[[web.Request, int, str], web.Response],
+) -> Callable[[Handler], Handler]:
     """Decorator factory: the handler runs only for a signed-in admin (see :func:`refusal`)."""
 
     def wrap(handler: Handler) -> Handler:
