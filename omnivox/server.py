@@ -30,12 +30,13 @@ from ivr.call.handler import Clock, utc_now
 from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
-from omnivox import api, desktop, switch
+from omnivox import api, desktop, reports, switch
 from omnivox.admin import http as admin_http
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
 from omnivox.http import health as health_http
+from omnivox.reports import http as reports_http
 from omnivox.scenarios import load_scenarios, watch_scenarios
 from omnivox.speech import SpeechService, start_speech
 from routing.ami import AMIAuthError, AMIClient, AMIError
@@ -112,6 +113,8 @@ class OmnivoxServer:
         await self._start_ami()
         await self._start_redis()
         assert self.store is not None
+        # before the router's listener: a contact's hand-over is recorded before its queueing
+        self.bus.listeners.append(reports.recorder(self.store, self.clock, logger=log))
         await self._start_router()
         self.switching = self._start_switching()
         self.speech = await start_speech(s, self.renderer, log)
@@ -282,6 +285,13 @@ class OmnivoxServer:
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
             routing_http.setup(app, self.router, self.store)
+            router = self.router
+            reports_http.setup(
+                app,
+                self.store,
+                clock=self.clock,
+                targets=lambda name: getattr(router.services.get(name), "sl_target_s", None),
+            )
             assert self.scenarios is not None and self.renderer is not None
             admin_http.setup(
                 app,

@@ -48,9 +48,19 @@ function fillTable(id, report) {
   }
 }
 
+// series: [name, y] or [name, y, "%"]; percentages go on a right-hand 0-100 axis
 function bars(id, title, x, series, extra = {}) {
-  const traces = series.map(([name, y]) => ({ type: "bar", name, x, y }));
-  return Plotly.newPlot(id, traces, { ...LAYOUT, title: { text: title }, ...extra }, CONFIG);
+  const traces = series.map(([name, y, unit]) => (
+    unit === "%"
+      ? { type: "scatter", mode: "markers", marker: { size: 12 }, name, x, y, yaxis: "y2" }
+      : { type: "bar", name, x, y }
+  ));
+  const layout = { ...LAYOUT, title: { text: title }, ...extra };
+  if (series.some((s) => s[2] === "%")) {
+    layout.yaxis2 = { overlaying: "y", side: "right", range: [0, 100], title: { text: "%" } };
+    layout.legend = { orientation: "h", y: -0.2 };
+  }
+  return Plotly.newPlot(id, traces, layout, CONFIG);
 }
 
 async function draw(reports) {
@@ -70,7 +80,7 @@ async function draw(reports) {
   const agents = a.rows.map((row) => row.name || `agent ${row.agent}`);
   await bars("chart-agents", "Agents: handled contacts and occupancy %", agents, [
     ["handled", column(a, "handled")],
-    ["occupancy %", column(a, "occupancy_pct")],
+    ["occupancy %", column(a, "occupancy_pct"), "%"],
     ["missed", column(a, "missed")],
   ]);
   fillTable("table-agents", a);
@@ -80,7 +90,7 @@ async function draw(reports) {
     ["completed", column(i, "completed")],
     ["transferred", column(i, "transferred")],
     ["abandoned", column(i, "abandoned")],
-    ["containment %", column(i, "containment_pct")],
+    ["containment %", column(i, "containment_pct"), "%"],
   ]);
   const e = reports["ivr-exits"];
   await bars("chart-exits", "Where callers leave", e.rows.map((r) => `${r.scenario}/${r.node}`), [
@@ -89,9 +99,9 @@ async function draw(reports) {
   fillTable("table-ivr", i);
 
   const p = reports.personalisation;
-  await bars("chart-personalisation", "Promoted option chosen %", p.rows.map((r) => `${r.scenario}/${r.menu}`), [
-    ["promoted chosen %", column(p, "promoted_chosen_pct")],
+  await bars("chart-personalisation", "Personalised menus: seconds saved and promoted option chosen %", p.rows.map((r) => `${r.scenario}/${r.menu}`), [
     ["est. seconds saved", column(p, "est_saved_s")],
+    ["promoted chosen %", column(p, "promoted_chosen_pct"), "%"],
   ]);
   fillTable("table-personalisation", p);
 
@@ -116,6 +126,7 @@ async function refresh() {
   const params = query();
   const error = document.getElementById("error");
   document.body.dataset.ready = "loading";
+  document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
   for (const link of document.querySelectorAll("a[data-csv]")) {
     link.href = `/api/reports/${link.dataset.csv}.csv?${params}`;
   }
