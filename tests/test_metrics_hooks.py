@@ -105,7 +105,7 @@ async def test_speech_session_reports_its_real_time_factor() -> None:
     model = await asyncio.to_thread(SpeechModel.load, MODEL_PATH)
     pool = RecognizerPool(model, workers=1, on_session=m.observe_speech)
     try:
-        session = await pool.open()
+        session = await pool.open(["네"])  # grammar mode, as the IVR menus run it
         audio = silence(2000)  # 2 s at 8 kHz
         for start in range(0, len(audio), FRAME_BYTES * 10):
             await session.accept(audio[start : start + FRAME_BYTES * 10])
