@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customers.db import check, make_engine, make_sessionmaker, migrate, safe_url
@@ -30,7 +31,7 @@ from ivr.call.handler import Clock, utc_now
 from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
-from omnivox import api, desktop, reports, switch
+from omnivox import api, desktop, metrics, reports, switch, wallboard
 from omnivox.admin import http as admin_http
 from omnivox.config import Settings
 from omnivox.errors import StartupError
@@ -84,6 +85,8 @@ class OmnivoxServer:
         self.redis: Any = None
         self._routing_redis: Any = None
         self.bus = EventBus()
+        self.metrics = metrics.Metrics(CollectorRegistry())  # served at /metrics
+        self.bus.listeners.append(self.metrics.on_bus)
         self.router: Router | None = None
         self.switching: switch.SwitchService | None = None
         self.http_runner: web.AppRunner | None = None
@@ -105,6 +108,7 @@ class OmnivoxServer:
     async def start(self) -> None:
         """Start in dependency order; any failure is a one-line :class:`StartupError`."""
         s = self.settings
+        logging.getLogger().addHandler(self.metrics.error_handler)
         await self._start_store()
         self.renderer = PromptRenderer(s.sounds, prefix=s.sound_prefix, logger=log)
         self.scenarios = await load_scenarios(str(s.scenarios), self.renderer, log)
@@ -118,6 +122,8 @@ class OmnivoxServer:
         await self._start_router()
         self.switching = self._start_switching()
         self.speech = await start_speech(s, self.renderer, log)
+        if self.speech is not None:
+            self.speech.pool.on_session = self.metrics.observe_speech
         handler = IvrHandler(
             self.scenarios,
             self.store,
@@ -132,6 +138,7 @@ class OmnivoxServer:
             s.fastagi_bind.host,
             s.fastagi_bind.port,
             command_timeout=s.agi_command_timeout,
+            on_command=self.metrics.observe_agi_command,
         )
         try:
             await self.fastagi.start()
@@ -284,6 +291,9 @@ class OmnivoxServer:
                 redis=self.redis,
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
+            board = wallboard.Wallboard(self.router)
+            self.bus.listeners.append(board.on_bus)
+            wallboard.setup(app, board)
             routing_http.setup(app, self.router, self.store)
             router = self.router
             reports_http.setup(
@@ -303,6 +313,13 @@ class OmnivoxServer:
             )
         if self.switching is not None:
             switch.setup(app, self.switching)
+        fastagi = self.fastagi
+        metrics.setup(
+            app,
+            self.metrics,
+            router=self.router,
+            ivr_calls=(lambda: fastagi.active_calls) if fastagi is not None else None,
+        )
         return app
 
     def secret(self) -> bytes:
@@ -339,6 +356,7 @@ class OmnivoxServer:
     async def stop(self) -> None:
         """Stop accepting calls, let running ones finish briefly, then close everything."""
         self._ready["ready"] = False
+        logging.getLogger().removeHandler(self.metrics.error_handler)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
