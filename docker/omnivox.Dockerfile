@@ -51,7 +51,7 @@ ENV OMNIVOX_DATABASE_URL=sqlite+aiosqlite:////var/lib/omnivox/omnivox.db \
 USER omnivox
 WORKDIR /var/lib/omnivox
 # FastAGI (Asterisk's AGI() connects here) and HTTP (/healthz, the agent desktop).
-EXPOSE 4573 8080
+EXPOSE 4573 8080 9092
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["python", "/usr/local/bin/omnivox-healthcheck"]
 CMD ["sh", "-c", "omnivox migrate && exec omnivox serve"]

@@ -192,3 +192,21 @@ async def test_the_router_reservation_pops_on_the_agent_desktop(store: CustomerS
     assert state["type"] == "state" and state["state"]["wrap_up_left_s"] == 20
     await listen("ivr.transfer", {"call_id": "other"})  # not the desktop's business
     assert listener.queue.empty()
+
+
+def test_a_spoken_choice_shows_what_the_caller_said_and_how_sure() -> None:
+    from omnivox.desktop.popview import _step
+
+    step = {
+        "node": "main_menu",
+        "kind": "menu",
+        "input": "speech:billing",
+        "detail": {"result": "choice", "confidence": 0.91, "transcript": "pay my bill"},
+    }
+    shown = _step(step)
+    assert shown is not None
+    assert (shown["input"], shown["transcript"], shown["confidence"]) == (
+        "speech:billing",
+        "pay my bill",
+        0.91,
+    )

@@ -310,7 +310,7 @@ def test_omnivox_image_pip_installs_every_package() -> None:
 
 
 def test_omnivox_image_ports_command_environment_health(tmp_path: Path) -> None:
-    assert set(args_of(OMNIVOX_IMAGE, "EXPOSE")[0].split()) == {"4573", "8080"}
+    assert set(args_of(OMNIVOX_IMAGE, "EXPOSE")[0].split()) == {"4573", "8080", "9092"}
     assert args_of(OMNIVOX_IMAGE, "CMD") == [
         '["sh", "-c", "omnivox migrate && exec omnivox serve"]'
     ]

@@ -32,6 +32,8 @@ from customers.models import (
     Journey,
     Merge,
     ProfileData,
+    ResumeToken,
+    SmsOutbox,
 )
 from customers.records import Actor, CustomerExport, ErasureRecord, ProfileValue
 from customers.store.audit import audit_record, check_actor
@@ -129,6 +131,25 @@ class PrivacyOps(ResolutionOps):
                 (r.occurred_at.date(), r.channel, r.direction, r.intent, r.outcome, r.agent_id)
                 for r in interactions
             )
+            phones = list(
+                await session.scalars(
+                    select(Identity.value).where(
+                        Identity.customer_id.in_(group), Identity.kind == "phone"
+                    )
+                )
+            )
+            journey_ids = [j.id for j in journeys]
+            await session.execute(  # links texted to them carry their journey: gone too
+                delete(ResumeToken).where(
+                    or_(ResumeToken.customer_id.in_(group), ResumeToken.journey_id.in_(journey_ids))
+                )
+            )
+            if phones:
+                await session.execute(
+                    update(SmsOutbox)
+                    .where(SmsOutbox.to.in_(phones))
+                    .values(to="erased", body="", status="erased")
+                )
             counts: dict[str, Any] = {
                 "customers": len(group),
                 "identities": await self._delete(session, Identity, Identity.customer_id, group),

@@ -76,7 +76,9 @@ const Render = (function () {
     return [
       h("h2", {}, h("span", { class: "kind kind-" + c.kind, id: "pop-kind" }, kindLabel),
         forAgent ? h("span", { class: "muted" }, " for agent " + forAgent) : null),
-      c.kind === "callback" && c.reason ? h("p", { class: "callout" }, "Callback: " + c.reason) : null,
+      (c.kind === "callback" || c.kind === "chat") && c.reason
+        ? h("p", { class: "callout" }, (c.kind === "chat" ? "Chat: " : "Callback: ") + c.reason)
+        : null,
       h("dl", { class: "facts" }, rows.filter((r) => r[1] !== null && r[1] !== undefined && r[1] !== "")
         .map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])),
     ];
@@ -138,13 +140,17 @@ const Render = (function () {
     const steps = j.path.map((s) =>
       h("li", {}, h("code", { text: s.node }), " " + words(s.result || s.kind),
         s.input ? h("kbd", { text: s.input }) : null,
-        s.prefill ? h("span", { class: "muted", text: " prefill " + s.prefill }) : null));
+        s.prefill ? h("span", { class: "muted", text: " prefill " + s.prefill }) : null,
+        s.transcript ? h("q", { class: "heard", text: s.transcript }) : null));
+    const heard = j.path.filter((s) => s.transcript).pop();
     const inputs = j.inputs.map((i) =>
       h("tr", {}, h("td", { text: words(i.field) }), h("td", { text: i.value }),
         h("td", {}, h("span", { class: i.prefilled ? "prefilled" : "given", text: i.prefilled ? "prefilled from " + i.source : "given by " + (i.source || "caller") }))));
     return [
       h("h2", {}, "IVR journey ", h("span", { class: "muted", text: j.scenario + " · " + words(j.status) })),
       j.recorded ? null : h("p", { class: "muted", text: "The IVR is still recording this journey." }),
+      heard ? h("p", { id: "pop-heard" }, "Caller said: ", h("q", { text: heard.transcript }),
+        heard.confidence == null ? "" : " (" + Math.round(heard.confidence * 100) + "% sure)") : null,
       inputs.length ? h("table", { class: "inputs" }, h("tbody", {}, inputs)) : null,
       menus,
       steps.length ? h("details", {}, h("summary", { text: "Path (" + steps.length + " steps)" }), h("ol", { class: "path" }, steps)) : null,
