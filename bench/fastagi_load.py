@@ -1,19 +1,32 @@
 """FastAGI load benchmark: N truly concurrent fake calls against the server in a subprocess.
 
     .venv/bin/python bench/fastagi_load.py [--calls 100 1000] [--handler module:name]
+        [--callers K] [--arrivals R] [--think-ms T]
 
 The server runs in its own process so its RSS is the server's alone: RSS per concurrent call is
-(server RSS while all N calls are open − idle RSS after a warm-up) / N. Every fake call parks on
-its first command until all N have reached it, so N handlers and 2N sockets exist at once; that
-first command is left out of the latency figures (it contains the wait).
+(server RSS while all N calls are open − idle RSS after a warm-up) / N. Calls arrive at
+``--arrivals`` per second (0: all at once) and each parks on its first prompt (a media command,
+which may last) until all N have reached it, so N handlers and 2N sockets exist at once. Then
+each call runs its script; the fake Asterisk answers a media command (a prompt playing, a key
+awaited) after a random "think time", uniform in 0..2×``--think-ms``, and others at once.
 
-Latency: "server" is each command's round trip seen by the channel (write → reply parsed);
-"client" is what the fake Asterisk sees, the time from its reply to the server's next command.
+Latency per AGI command is measured in the server ("srv"): from the moment it has read
+Asterisk's reply to the previous command — or the call's environment, for the first command,
+so the caller lookup counts — to the moment it writes the next command. The caller's think
+time is never in it; the caller lookup, the journey start and the end-of-call write are (the
+last command, OMNIVOX_STATUS, follows the write). "start"/"end" are those first and last
+intervals alone. "rtt" is the round trip at the server (write → reply parsed) of the commands
+Asterisk answers at once (not prompts or key waits); "cli" is what the fake Asterisk sees,
+the time from its reply to the server's next command, event-loop queueing on both sides
+included.
 
 ``--handler module:name`` names an async ``handler(channel)``, or with ``--factory`` a
-callable returning one (e.g. a scenario-driven IVR). The default runs ANSWER, GET VARIABLE,
-STREAM FILE, GET DATA and two SET VARIABLE; the server adds SET VARIABLE OMNIVOX_STATUS.
-The last line printed is one JSON object describing the largest N.
+callable returning one (e.g. a scenario-driven IVR); a handler with ``aclose()`` is closed
+when the server stops. ``--callers K`` dials K different numbers, ``+1555`` and the call's
+number 1..K in seven digits (``bench/telecom_ivr.py`` seeds its customers on those numbers);
+without it every call comes from +15551234567. The default handler runs ANSWER, GET
+VARIABLE, STREAM FILE, GET DATA and two SET VARIABLE; the server adds SET VARIABLE
+OMNIVOX_STATUS. The last line printed is one JSON object describing the largest N.
 """
 
 from __future__ import annotations
@@ -21,15 +34,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextvars
+import gc
 import importlib
 import inspect
 import json
 import math
 import os
+import random
 import resource
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +57,10 @@ from ivr.fastagi.asterisk_side import ReceivedCommand  # noqa: E402
 from ivr.fastagi.client import FakeCall  # noqa: E402
 
 WARMUP_CALLS = 20
+DEFAULT_CALLER = "+15551234567"
+MEDIA = frozenset(
+    {"STREAM FILE", "GET OPTION", "GET DATA", "WAIT FOR DIGIT", "SAY DIGITS", "SAY NUMBER"}
+)
 
 
 async def demo_handler(channel: AGIChannel) -> None:
@@ -98,20 +118,31 @@ async def load_handler(spec: str, factory: bool) -> Handler:
 async def serve(spec: str, factory: bool) -> None:
     raise_fd_limit(20000)
     handler = await load_handler(spec, factory)
-    position: contextvars.ContextVar[list[int]] = contextvars.ContextVar("position")
-    samples: list[float] = []
+    current: contextvars.ContextVar[CallTimes] = contextvars.ContextVar("current")
+    finished: list[CallTimes] = []
 
     async def counted(channel: AGIChannel) -> None:
-        position.set([0])  # same task as the server's status command, so it sees this too
+        times = CallTimes(time.perf_counter())
+        finished.append(times)
+        current.set(times)  # same task as the server's status command, so it sees this too
         await handler(channel)
 
     def on_command(name: str, seconds: float) -> None:
-        box = position.get(None)
-        if box is not None:
-            box[0] += 1
-            if box[0] > 1:  # the first command waits for the barrier
-                samples.append(seconds)
+        times = current.get(None)
+        if times is not None:
+            times.add(time.perf_counter(), seconds, name not in MEDIA)
 
+    pauses: list[float] = []  # garbage collector pauses (s), by generation 2
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                gc_started[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(on_gc)
     server = FastAGIServer(counted, "127.0.0.1", 0, on_command=on_command)
     await server.start()
     print(json.dumps({"port": server.port}), flush=True)
@@ -119,17 +150,50 @@ async def serve(spec: str, factory: bool) -> None:
     while line := await loop.run_in_executor(None, sys.stdin.readline):
         if line.strip() == "stats":
             stats = server.stats
+            gaps = [g for t in finished for g in t.gaps]
+            first = [t.gaps[0] for t in finished if t.gaps]
+            last = [t.gaps[-1] for t in finished if len(t.gaps) > 1]
+            rtt = [r for t in finished for r in t.round_trips]
+            ms = lambda xs, p: percentile(xs, p) * 1000  # noqa: E731
             report = {
-                "p50_ms": percentile(samples, 0.50) * 1000,
-                "p99_ms": percentile(samples, 0.99) * 1000,
-                "samples": len(samples),
+                "p50_ms": ms(gaps, 0.50),
+                "p99_ms": ms(gaps, 0.99),
+                "max_ms": ms(gaps, 1.0),
+                "start_p50_ms": ms(first, 0.50),
+                "start_p99_ms": ms(first, 0.99),
+                "end_p50_ms": ms(last, 0.50),
+                "end_p99_ms": ms(last, 0.99),
+                "rtt_p99_ms": ms(rtt, 0.99),
+                "samples": len(gaps),
                 "calls": stats.calls,
                 "failures": stats.failures,
                 "commands": stats.commands,
+                "gc2_pauses": len(pauses),
+                "gc2_max_ms": max(pauses, default=0.0) * 1000,
             }
-            samples.clear()
+            finished.clear()
+            pauses.clear()
             print(json.dumps(report), flush=True)
     await server.close()
+    if (close := getattr(handler, "aclose", None)) is not None:
+        await close()
+
+
+class CallTimes:
+    """One call's command timings in the server: the gap before each command is written."""
+
+    __slots__ = ("gaps", "round_trips", "replied")
+
+    def __init__(self, started: float) -> None:
+        self.replied = started  # the environment was read: the first gap starts here
+        self.gaps: list[float] = []
+        self.round_trips: list[float] = []
+
+    def add(self, now: float, round_trip: float, instant: bool) -> None:
+        self.gaps.append(now - round_trip - self.replied)
+        if instant:  # media commands last as long as the think time (or the barrier)
+            self.round_trips.append(round_trip)
+        self.replied = now
 
 
 # ---- driver -----------------------------------------------------------------------------------
@@ -165,35 +229,57 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-async def one_round(n: int, server: Server, digits: str, script: str) -> dict[str, Any]:
-    for _ in range(WARMUP_CALLS):
-        await _call(server.port, digits, script, None)
+@dataclass(frozen=True, slots=True)
+class Load:
+    """What the fake callers do: their keys, numbers, arrival rate and think time."""
+
+    digits: str
+    script: str
+    callers: int  # 0: every call from DEFAULT_CALLER
+    arrivals: float  # calls per second; 0: all at once
+    think_ms: float  # mean delay before answering a media command
+
+    def callerid(self, index: int) -> str:
+        return f"+1555{index % self.callers + 1:07d}" if self.callers else DEFAULT_CALLER
+
+
+async def one_round(n: int, server: Server, load: Load, rng: random.Random) -> dict[str, Any]:
+    for i in range(WARMUP_CALLS):  # numbers from the end of the range: not dialed below
+        await _call(server.port, load, -1 - i, None)
     server.ask("stats")  # drop warm-up samples
     idle_kb = rss_kb(server.proc.pid)
     arrived = 0
     all_in = asyncio.Event()
     peak_kb = 0
 
-    async def gate_factory() -> Any:
+    def gate_factory() -> Any:
         first = True
 
         async def gate(cmd: ReceivedCommand) -> None:
             nonlocal first, arrived, peak_kb
-            if first:
+            if cmd.name not in MEDIA:
+                return
+            if first:  # parked on the first prompt: only media commands may take that long
                 first = False
                 arrived += 1
                 if arrived == n:
                     peak_kb = rss_kb(server.proc.pid)
                     all_in.set()
                 await all_in.wait()
+            elif load.think_ms:
+                await asyncio.sleep(rng.uniform(0, 2 * load.think_ms) / 1000)
 
         return gate
 
+    async def arrive(i: int) -> FakeCall:
+        if load.arrivals:
+            await asyncio.sleep(i / load.arrivals)
+        return await _call(server.port, load, i, gate_factory())
+
     started, cpu_before = time.perf_counter(), cpu_seconds(server.proc.pid)
-    calls = await asyncio.gather(
-        *[_call(server.port, digits, script, await gate_factory()) for _ in range(n)]
-    )
+    calls = await asyncio.gather(*[arrive(i) for i in range(n)])
     wall = time.perf_counter() - started
+    load_1min = os.getloadavg()[0]  # other work on the machine shows in the latencies
     cpu = cpu_seconds(server.proc.pid) - cpu_before
     srv = server.ask("stats")
     client = [t for call in calls for t in call.turnaround]
@@ -204,6 +290,12 @@ async def one_round(n: int, server: Server, digits: str, script: str) -> dict[st
         "wall_s": round(wall, 3),
         "p50_ms": round(srv["p50_ms"], 3),
         "p99_ms": round(srv["p99_ms"], 3),
+        "max_ms": round(srv["max_ms"], 3),
+        "start_p50_ms": round(srv["start_p50_ms"], 3),
+        "start_p99_ms": round(srv["start_p99_ms"], 3),
+        "end_p50_ms": round(srv["end_p50_ms"], 3),
+        "end_p99_ms": round(srv["end_p99_ms"], 3),
+        "rtt_p99_ms": round(srv["rtt_p99_ms"], 3),
         "client_p50_ms": round(percentile(client, 0.5) * 1000, 3),
         "client_p99_ms": round(percentile(client, 0.99) * 1000, 3),
         "rss_idle_kb": idle_kb,
@@ -213,15 +305,22 @@ async def one_round(n: int, server: Server, digits: str, script: str) -> dict[st
         "server_cpu_ms_per_call": round(cpu * 1000 / n, 3),
         "ok_calls": ok,
         "failures": srv["failures"] + (n - ok),
+        "arrivals_per_s": load.arrivals,
+        "think_ms": load.think_ms,
+        "callers": load.callers,
+        "loadavg_1min": round(load_1min, 2),
+        "gc2_pauses": srv["gc2_pauses"],
+        "gc2_max_ms": round(srv["gc2_max_ms"], 1),
     }
 
 
-async def _call(port: int, digits: str, script: str, gate: Any) -> FakeCall:
+async def _call(port: int, load: Load, index: int, gate: Any) -> FakeCall:
     call = FakeCall(
         "127.0.0.1",
         port,
-        script=script,
-        digits=digits,
+        script=load.script,
+        callerid=load.callerid(index),
+        digits=load.digits,
         variables={"CHANNEL(language)": "en"},
         gate=gate,
     )
@@ -231,37 +330,62 @@ async def _call(port: int, digits: str, script: str, gate: Any) -> FakeCall:
 
 
 def print_table(rows: list[dict[str, Any]], spec: str) -> None:
-    print(f"FastAGI load: handler {spec}, server in a subprocess, N calls open at once")
-    head = ("N", "calls/s", "wall s", "srv p50", "srv p99", "cli p50", "cli p99", "KB/call", "fail")
-    print("{:>6} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8} {:>5}".format(*head))
+    first = rows[0]
+    print(
+        f"FastAGI load: handler {spec}, server in a subprocess, N calls open at once; "
+        f"arrivals {first['arrivals_per_s'] or 'all at once'}/s, "
+        f"think time {first['think_ms']:g} ms mean, {first['callers'] or 1} caller numbers"
+    )
+    head = (
+        "N",
+        "calls/s",
+        "srv p50",
+        "srv p99",
+        "srv max",
+        "start99",
+        "end99",
+        "rtt p99",
+        "cli p99",
+        "KB/call",
+        "fail",
+    )
+    print("{:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>5}".format(*head))
     for r in rows:
         print(
-            f"{r['concurrent']:>6} {r['calls_per_s']:>8.1f} {r['wall_s']:>7.2f} "
-            f"{r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['client_p50_ms']:>8.2f} "
-            f"{r['client_p99_ms']:>8.2f} {r['rss_per_call_kb']:>8.1f} {r['failures']:>5}"
+            f"{r['concurrent']:>6} {r['calls_per_s']:>8.1f} {r['p50_ms']:>8.3f} "
+            f"{r['p99_ms']:>8.3f} {r['max_ms']:>8.2f} {r['start_p99_ms']:>8.2f} "
+            f"{r['end_p99_ms']:>8.2f} {r['rtt_p99_ms']:>8.2f} {r['client_p99_ms']:>8.2f} "
+            f"{r['rss_per_call_kb']:>8.1f} {r['failures']:>5}"
         )
-    print("latencies in ms; srv = command round trip at the server, cli = reply→next command")
+    print(
+        "latencies in ms; srv = server reads a reply (or the call's environment) -> writes the "
+        "next command;\nstart99/end99 = p99 of the first interval (caller lookup) and of the "
+        "last (end-of-call write)"
+    )
     for r in rows:
         print(
             f"N={r['concurrent']}: server RSS idle {r['rss_idle_kb'] / 1024:.1f} MB, "
             f"with all calls open {r['rss_peak_kb'] / 1024:.1f} MB, "
             f"{r['commands_per_call']} commands per call, "
-            f"server CPU {r['server_cpu_ms_per_call']:.2f} ms per call"
+            f"server CPU {r['server_cpu_ms_per_call']:.2f} ms per call, "
+            f"{r['ok_calls']}/{r['concurrent']} calls OK, wall {r['wall_s']:.1f} s, "
+            f"machine load average {r['loadavg_1min']} ({os.cpu_count()} CPUs)"
         )
 
 
-async def drive(sizes: list[int], spec: str, factory: bool, digits: str, script: str) -> None:
+async def drive(sizes: list[int], spec: str, factory: bool, load: Load, seed: int) -> None:
     raise_fd_limit(max(sizes) * 2 + 256)
+    rng = random.Random(seed)
     rows = []
     for n in sizes:
         server = Server(spec, factory)
         try:
-            rows.append(await one_round(n, server, digits, script))
+            rows.append(await one_round(n, server, load, rng))
         finally:
             server.stop()
     print_table(rows, spec)
     largest = max(rows, key=lambda r: r["concurrent"])
-    print(json.dumps({**largest, "handler": spec, "scenario": script.partition("?")[0]}))
+    print(json.dumps({**largest, "handler": spec, "scenario": load.script.partition("?")[0]}))
 
 
 def main() -> None:
@@ -271,13 +395,18 @@ def main() -> None:
     parser.add_argument("--factory", action="store_true", help="--handler names a factory")
     parser.add_argument("--digits", default="11234", help="what each fake caller presses")
     parser.add_argument("--script", default="omnivox?bench=1", help="agi_network_script")
+    parser.add_argument("--callers", type=int, default=0, help="dial this many numbers")
+    parser.add_argument("--arrivals", type=float, default=200.0, help="calls/s; 0: at once")
+    parser.add_argument("--think-ms", type=float, default=500.0, help="mean media reply delay")
+    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         asyncio.run(serve(args.handler, args.factory))
     else:
         sizes = sorted(args.calls)
-        asyncio.run(drive(sizes, args.handler, args.factory, args.digits, args.script))
+        load = Load(args.digits, args.script, args.callers, args.arrivals, args.think_ms)
+        asyncio.run(drive(sizes, args.handler, args.factory, load, args.seed))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select, tuple_
 
 from customers.models import Identity, Interaction, Journey
+from customers.records import JourneyRecord
 
 
 def identity_owner(kind: str, value: str) -> Select[tuple[int]]:
@@ -65,3 +68,17 @@ def latest_journey(
     if exclude_journey_id is not None:
         query = query.where(Journey.id != exclude_journey_id)
     return query.order_by(Journey.started_at.desc(), Journey.id.desc()).limit(1)
+
+
+def latest_journey_row(customer_id: int, *, scenario: str | None = None) -> Select[Any]:
+    """:func:`latest_journey` as plain columns named like ``JourneyRecord``'s fields."""
+    table = Journey.__table__
+    query = select(*(table.c[name] for name in JOURNEY_COLUMNS)).where(
+        table.c.customer_id == customer_id
+    )
+    if scenario is not None:
+        query = query.where(table.c.scenario == scenario)
+    return query.order_by(table.c.started_at.desc(), table.c.id.desc()).limit(1)
+
+
+JOURNEY_COLUMNS = tuple(f.name for f in fields(JourneyRecord))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -97,7 +99,7 @@ class JourneyOps(StoreBase):
         # One INSERT on the call's path; the foreign key checks the customer, and only a
         # failure pays for finding out which constraint it was.
         try:
-            async with self._write() as session:
+            async with self._call_write() as session:
                 inserted = await session.execute(
                     insert(_JOURNEYS).values(values).returning(_JOURNEYS.c.id)
                 )
@@ -141,7 +143,7 @@ class JourneyOps(StoreBase):
             phone = normalize_identity("phone", phone, self._default_region)
         for attempt in (1, 2):
             try:
-                async with self._write() as session:
+                async with self._call_write() as session:
                     owner = customer_id
                     if owner is None and phone is not None:
                         owner = await self._phone_owner(session, phone, language)
@@ -207,6 +209,21 @@ class JourneyOps(StoreBase):
                 return owner
             owner = merged_into
         raise NotFound(f"customer {owner}: merge chain longer than {MAX_MERGE_HOPS} hops")
+
+    @asynccontextmanager
+    async def _call_write(self) -> AsyncIterator[AsyncSession]:
+        """:meth:`_write` for the writes on a call's path. SQLite has one writer at a time and
+        makes the others sleep and retry with growing back-offs (the busy timeout): a burst
+        of calls ending together waited up to seconds. Queued here, each waits only for the
+        writes ahead of it."""
+        bind = self._sessions.kw.get("bind")
+        if bind is None or bind.dialect.name != "sqlite":
+            async with self._write() as session:
+                yield session
+            return
+        lock = self.__dict__.setdefault("_sqlite_call_writer", asyncio.Lock())
+        async with lock, self._write() as session:
+            yield session
 
     async def update_journey(self, journey_id: int, **fields: Any) -> JourneyRecord:
         """Set some of: path, inputs, menus, stopped_at, status, service, intent,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from customers import queries
 from customers import validation as v
@@ -28,6 +28,18 @@ from customers.store.convert import journey_record
 MAX_MERGE_HOPS = 16
 _CUSTOMERS = Customer.__table__
 _IDENTITIES = Identity.__table__
+# a customer's columns with each of their identities (i_*), one row per identity
+_WITH_IDENTITIES = (
+    select(
+        _CUSTOMERS,
+        *(
+            _IDENTITIES.c[n].label(f"i_{n}")
+            for n in ("id", "kind", "value", "verified", "created_at")
+        ),
+    )
+    .outerjoin(_IDENTITIES, _IDENTITIES.c.customer_id == _CUSTOMERS.c.id)
+    .order_by(_IDENTITIES.c.id)
+)
 
 
 class LookupOps(StoreBase):
@@ -67,11 +79,14 @@ class LookupOps(StoreBase):
         limit = v.integer("history_limit", history_limit, low=1, high=10_000)
         since = v.optional_aware("history_since", history_since)
         async with self._read() as session:
-            customer = await self._owner(session, kind, normalized)
+            # Core statements on the session's connection: no ORM work on the call's path; on
+            # PostgreSQL no BEGIN/ROLLBACK round trips either (each statement sees committed data)
+            connection = await session.connection(execution_options=_autocommit(session))
+            customer = await _owner(connection, kind, normalized)
             if customer is None:
                 return None
-            history = await session.execute(queries.intent_history(customer.id, limit, since))
-            profile = await session.execute(
+            history = await connection.execute(queries.intent_history(customer.id, limit, since))
+            profile = await connection.execute(
                 select(
                     ProfileData.field,
                     ProfileData.value,
@@ -81,48 +96,55 @@ class LookupOps(StoreBase):
                 .where(ProfileData.customer_id == customer.id)
                 .order_by(ProfileData.field)
             )
-            latest = await session.scalar(queries.latest_journey(customer.id, scenario=scenario))
+            latest = (
+                await connection.execute(queries.latest_journey_row(customer.id, scenario=scenario))
+            ).one_or_none()
             return CallerSnapshot(
                 customer=customer,
                 history=tuple(HistoryRow(*row) for row in history),
                 profile={f: ProfileValue(val, ch, at) for f, val, ch, at in profile},
-                latest_journey=None if latest is None else journey_record(latest),
+                latest_journey=None if latest is None else JourneyRecord(**latest._mapping),
             )
 
-    @staticmethod
-    async def _owner(session: AsyncSession, kind: str, value: str) -> CustomerRecord | None:
-        owner = await session.scalar(queries.identity_owner(kind, value))
-        if owner is None:
+
+def _autocommit(session: AsyncSession) -> dict[str, Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return {"isolation_level": "AUTOCOMMIT"}
+    return {}
+
+
+async def _owner(connection: AsyncConnection, kind: str, value: str) -> CustomerRecord | None:
+    """The customer owning an identity, following merges, with all of their identities: one
+    statement unless the owner was merged into another customer."""
+    wanted: Any = (
+        select(_IDENTITIES.c.customer_id)
+        .where(_IDENTITIES.c.kind == kind, _IDENTITIES.c.value == value)
+        .scalar_subquery()
+    )
+    for _ in range(MAX_MERGE_HOPS):
+        rows = (await connection.execute(_WITH_IDENTITIES.where(_CUSTOMERS.c.id == wanted))).all()
+        if not rows:
             return None
-        for _ in range(MAX_MERGE_HOPS):
-            row = (
-                await session.execute(select(_CUSTOMERS).where(_CUSTOMERS.c.id == owner))
-            ).one_or_none()
-            if row is None:
-                raise NotFound(f"customer {owner} does not exist")
-            if row.merged_into is None:
-                identities = await session.execute(
-                    select(_IDENTITIES)
-                    .where(_IDENTITIES.c.customer_id == owner)
-                    .order_by(_IDENTITIES.c.id)
-                )
-                return _customer_record(row._mapping, identities)
-            owner = row.merged_into
-        raise NotFound(f"customer {owner}: merge chain longer than {MAX_MERGE_HOPS} hops")
+        if rows[0].merged_into is None:
+            return _customer_record(rows)
+        wanted = rows[0].merged_into
+    raise NotFound(f"customer {value}: merge chain longer than {MAX_MERGE_HOPS} hops")
 
 
-def _customer_record(row: Any, identities: Iterable[Any]) -> CustomerRecord:
+def _customer_record(rows: Sequence[Any]) -> CustomerRecord:
+    row = rows[0]
     return CustomerRecord(
-        id=row["id"],
-        display_name=row["display_name"],
-        segment=row["segment"],
-        vip=row["vip"],
-        language=row["language"],
-        attributes=dict(row["attributes"] or {}),
-        created_at=row["created_at"],
-        merged_into=row["merged_into"],
+        id=row.id,
+        display_name=row.display_name,
+        segment=row.segment,
+        vip=row.vip,
+        language=row.language,
+        attributes=dict(row.attributes or {}),
+        created_at=row.created_at,
+        merged_into=row.merged_into,
         identities=tuple(
-            IdentityRecord(i.id, i.customer_id, i.kind, i.value, i.verified, i.created_at)
-            for i in identities
+            IdentityRecord(r.i_id, r.id, r.i_kind, r.i_value, r.i_verified, r.i_created_at)
+            for r in rows
+            if r.i_id is not None
         ),
     )
