@@ -227,3 +227,29 @@ async def test_unknown_id_cannot_be_erased(api: Api) -> None:
     answer = await api.call("DELETE", "/api/customers/777", status=404)
     assert answer["error"] == "not_found"
     assert await api.store.audit_log(action="customer.erase") == []
+
+
+async def test_erasure_takes_the_texted_links_and_their_messages(store: CustomerStore) -> None:
+    ann = await store.create_customer("Ann", identities=[("phone", "+14155550190")])
+    other = await store.create_customer("Olga", identities=[("phone", "+14155550191")])
+    journey = await store.start_journey("call-1", "telecom", customer_id=ann.id)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    await store.add_resume_token(
+        token_hash="a" * 64,
+        kind="sms_link",
+        call_id="call-1",
+        journey_id=journey,
+        service="billing",
+        expires_at=later,
+        customer_id=ann.id,
+        phone="+14155550190",
+    )
+    await store.queue_sms("call-1:sms", "+14155550190", "Continue: https://x/continue/T")
+    await store.queue_sms("call-2:sms", "+14155550191", "Continue: https://x/continue/U")
+
+    await store.erase_customer(ann.id, actor=Actor("system", "test"))
+
+    assert await store.resume_token("a" * 64) is None
+    erased, kept = await store.sms("call-1:sms"), await store.sms("call-2:sms")
+    assert erased is not None and (erased.to, erased.body) == ("erased", "")
+    assert kept is not None and kept.to == "+14155550191" and other.id != ann.id
