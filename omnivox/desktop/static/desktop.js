@@ -244,6 +244,8 @@
     desk.agent = desk.me.id;
     $("me").textContent = desk.me.login + " · " + desk.me.role + (desk.me.team ? " · " + desk.me.team : "");
     $("watch-form").hidden = desk.me.role === "agent";
+    $("staff-links").hidden = desk.me.role === "agent";
+    $("admin-link").hidden = desk.me.role !== "admin";
     $("btn-ready").addEventListener("click", () => setState("ready", null));
     $("btn-not-ready").addEventListener("click", () => setState("not_ready", $("nr-reason").value));
     $("wrapup").addEventListener("submit", saveWrapup);
