@@ -9,6 +9,10 @@ The server runs in its own process so its RSS is the server's alone: RSS per con
 which may last) until all N have reached it, so N handlers and 2N sockets exist at once. Then
 each call runs its script; the fake Asterisk answers a media command (a prompt playing, a key
 awaited) after a random "think time", uniform in 0..2×``--think-ms``, and others at once.
+The defaults (50 calls/s, 2 s) are harsher than a real line: 1,000 calls of a minute each
+arrive at 17/s, and a menu prompt plays for several seconds. ``--arrivals 0 --think-ms 0``
+is the old lockstep stress (every call at once, no pauses): a throughput test, where the
+latencies are queueing.
 
 Latency per AGI command is measured in the server ("srv"): from the moment it has read
 Asterisk's reply to the previous command — or the call's environment, for the first command,
@@ -396,8 +400,8 @@ def main() -> None:
     parser.add_argument("--digits", default="11234", help="what each fake caller presses")
     parser.add_argument("--script", default="omnivox?bench=1", help="agi_network_script")
     parser.add_argument("--callers", type=int, default=0, help="dial this many numbers")
-    parser.add_argument("--arrivals", type=float, default=200.0, help="calls/s; 0: at once")
-    parser.add_argument("--think-ms", type=float, default=500.0, help="mean media reply delay")
+    parser.add_argument("--arrivals", type=float, default=50.0, help="calls/s; 0: at once")
+    parser.add_argument("--think-ms", type=float, default=2000.0, help="mean media reply delay")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
