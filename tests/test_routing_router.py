@@ -131,6 +131,8 @@ async def test_billing_call_goes_to_the_billing_agent_once_the_caller_is_on_hold
     offered = [p for t, p in events if t == "routing.offered"]
     assert offered[0]["agent"] == "2" and "why" in offered[0]
     assert await agent_state(router, "2") is AgentState.RESERVED
+    [listed] = await router.contacts()  # what supervisors see: the decision and its trace
+    assert listed["why"]["agent_id"] == "2" and listed["why"]["trace"]
 
     await router.on_ami_event(ami("DialEnd", Uniqueid="c1", DialStatus="ANSWER", DestChannel="x"))
     assert await agent_state(router, "2") is AgentState.ON_CALL

@@ -66,6 +66,7 @@ def view_dict(view: ContactView, now: float) -> dict[str, Any]:
         "channel": meta.get("channel"),
         "journey_id": meta.get("journey_id"),
         "caller": meta.get("caller"),
+        "why": meta.get("why"),  # the decision that offered it (its trace), once offered
     }
 
 

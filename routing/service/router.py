@@ -376,8 +376,11 @@ class Router:
         agent = await self.state.get_agent(reservation.agent_id)
         if view is None or agent is None:
             return
+        why = decision.to_dict()
+        with contextlib.suppress(StateError):  # supervisors see it at GET /api/contacts
+            view = await self.state.update_meta(view.id, {"why": why})
         payload = view_dict(view, self.now()) | {
-            "why": decision.to_dict(),
+            "why": why,
             "facts": dict(view.meta.get("facts") or {}),
             "agent": agent.id,
             "decision_ms": round(ms, 3),
