@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from routing.bridge.signals import CallerWaiting
 from routing.core.model import Contact, Service
 from routing.state import ContactView, StateError
 
@@ -67,6 +68,49 @@ def view_dict(view: ContactView, now: float) -> dict[str, Any]:
         "journey_id": meta.get("journey_id"),
         "caller": meta.get("caller"),
         "why": meta.get("why"),  # the decision that offered it (its trace), once offered
+    }
+
+
+def callback_service(intent: str | None, services: Mapping[str, Service]) -> str | None:
+    """The service a callback without one waits in: the one named like its intent, else
+    ``general`` when the config has it."""
+    if intent and intent in services:
+        return intent
+    return "general" if "general" in services else None
+
+
+def waiting_facts(signal: CallerWaiting, known: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``ivr.transfer``-shaped facts of a caller announced by the hold context: the
+    event's fields, completed by what this instance's IVR published, if it ran the call."""
+    f = signal.facts
+    skills = [s for s in f.get("skills", "").replace(",", " ").split() if s]
+    from_event: dict[str, Any] = {
+        "call_id": signal.uniqueid,
+        "channel": signal.channel,
+        "service": signal.queue,
+        "skills": skills,
+        "priority": int(f["priority"]) if f.get("priority", "").isdigit() else None,
+        "intent": f.get("intent") or None,
+        "language": f.get("language") or None,
+        "journey_id": int(f["journey"]) if f.get("journey", "").isdigit() else None,
+        "customer_id": int(f["customer"]) if f.get("customer", "").isdigit() else None,
+        "caller": f.get("caller") or None,
+        "vip": True if f.get("vip") == "1" else None,
+    }
+    merged = dict(known)
+    for key, value in from_event.items():
+        if value not in (None, [], "") or key not in merged:
+            merged[key] = value
+    return merged
+
+
+def alive_channels(listing: Any) -> set[str]:
+    """The uniqueids in a ``CoreShowChannels`` answer (a list of AMI messages)."""
+    messages = listing if isinstance(listing, list) else [listing]
+    return {
+        str(m.get("Uniqueid"))
+        for m in messages
+        if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid")
     }
 
 

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from customers.records import AgentRecord
 from routing.bridge.signals import (
@@ -34,7 +34,14 @@ from routing.core.decide import assign
 from routing.core.model import Agent, Contact, Service
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
-from routing.service.contacts import contact_of, view_dict
+from routing.service.connect import CallControl, connect_caller, ring_agent_for_callback
+from routing.service.contacts import (
+    alive_channels,
+    callback_service,
+    contact_of,
+    view_dict,
+    waiting_facts,
+)
 from routing.service.leader import Leadership, SoleLeader
 from routing.state import (
     ContactView,
@@ -46,19 +53,7 @@ from routing.state import (
 )
 
 Publish = Callable[[str, Mapping[str, Any]], Awaitable[None]]
-CONNECT_CONTEXT = "omnivox-connect"
-CALLBACK_CONTEXT = "omnivox-callback"
 PENDING_KEEP_S = 600.0  # IVR facts kept for a caller who has not reached the hold context
-
-
-class CallControl(Protocol):
-    """What the router needs from AMI (``routing.ami.AMIClient`` provides it)."""
-
-    async def setvar(self, name: str, value: object, channel: str | None = None) -> None: ...
-
-    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None: ...
-
-    def on_event(self, pattern: str, handler: Callable[[Any], object]) -> Callable[[], None]: ...
 
 
 def member_services(services: Mapping[str, Service], skills: Mapping[str, int]) -> frozenset[str]:
@@ -227,7 +222,7 @@ class Router:
         """The caller asked to be called back when an agent is free: a contact of media
         ``callback`` that waits like a call; the agent's phone rings first (Originate)."""
         number = facts.get("caller")
-        service = facts.get("service") or _service_for(facts.get("intent"), self.state.services)
+        service = facts.get("service") or callback_service(facts.get("intent"), self.state.services)
         if not number or not service:
             call_id = facts.get("call_id")
             self._log.warning("callback for call %s without number or service", call_id)
@@ -274,7 +269,7 @@ class Router:
             case CallerWaiting(uniqueid=uid):
                 if await self.state.get_contact(uid) is None:
                     _, facts = self._pending.pop(uid, (0.0, {}))
-                    await self.queue_call(_waiting_facts(signal, facts))
+                    await self.queue_call(waiting_facts(signal, facts))
                     return
             case AgentAnswered(uniqueid=uid) | CallbackAnswered(uniqueid=uid):
                 view = await self.state.get_contact(uid)
@@ -320,12 +315,7 @@ class Router:
         except Exception as exc:
             self._log.warning("reconcile: CoreShowChannels failed: %s", exc)
             return
-        messages = listing if isinstance(listing, list) else [listing]
-        alive = {
-            str(m.get("Uniqueid"))
-            for m in messages
-            if m.get("Event") == "CoreShowChannel" and m.get("Uniqueid")
-        }
+        alive = alive_channels(listing)
         gone = 0
         for view in await self.state.contacts():
             if view.meta.get("media", "voice") != "voice" or view.id in alive:
@@ -395,36 +385,16 @@ class Router:
             return
         try:
             if media == "callback":
-                await self._originate_callback(view, agent.agent.endpoint)
+                await ring_agent_for_callback(
+                    self._control, view, agent.agent.endpoint, self._offer_timeout_s
+                )
             elif view.meta.get("channel"):
-                channel = str(view.meta["channel"])
-                await self._control.setvar("OMNIVOX_AGENT_ENDPOINT", agent.agent.endpoint, channel)
-                await self._control.redirect(channel, CONNECT_CONTEXT, "s")
+                await connect_caller(self._control, str(view.meta["channel"]), agent.agent.endpoint)
         except Exception:  # AMI down or the channel just went away: the contact is not lost
             self._log.exception("connecting %s to agent %s failed", view.id, agent.id)
             with contextlib.suppress(StateError):
                 await self.state.release(view.id, token=reservation.token, reason="connect_failed")
                 await self.state.set_agent_state(agent.id, "ready")  # not the agent's fault
-
-    async def _originate_callback(self, view: ContactView, endpoint: str) -> None:
-        """Ring the agent; when they answer, the dialplan calls the customer."""
-        originate = getattr(self._control, "originate", None)
-        if originate is None:
-            raise RuntimeError("call control cannot originate")
-        await originate(
-            endpoint,
-            context=CALLBACK_CONTEXT,
-            exten="s",
-            priority=1,
-            variables={
-                "OMNIVOX_CONTACT": view.id,
-                "OMNIVOX_CALLBACK_NUMBER": view.meta.get("caller") or "",
-                "OMNIVOX_AGENT_ENDPOINT": endpoint,
-            },
-            channel_id=view.id,
-            caller_id=f'"Callback" <{view.meta.get("caller") or ""}>',
-            timeout_ms=int(self._offer_timeout_s * 1000),
-        )
 
     async def _ticker(self) -> None:
         """Reservations that expire, wrap-ups that end, and relaxation over time."""
@@ -472,39 +442,6 @@ class Router:
             await self._publish(topic, payload)
         except Exception:
             self._log.exception("publishing %s failed", topic)
-
-
-def _service_for(intent: str | None, services: Mapping[str, Service]) -> str | None:
-    """The service a callback without one waits in: the one named like its intent, else
-    ``general`` when the config has it."""
-    if intent and intent in services:
-        return intent
-    return "general" if "general" in services else None
-
-
-def _waiting_facts(signal: CallerWaiting, known: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``ivr.transfer``-shaped facts of a caller announced by the hold context: the
-    event's fields, completed by what this instance's IVR published, if it ran the call."""
-    f = signal.facts
-    skills = [s for s in f.get("skills", "").replace(",", " ").split() if s]
-    from_event: dict[str, Any] = {
-        "call_id": signal.uniqueid,
-        "channel": signal.channel,
-        "service": signal.queue,
-        "skills": skills,
-        "priority": int(f["priority"]) if f.get("priority", "").isdigit() else None,
-        "intent": f.get("intent") or None,
-        "language": f.get("language") or None,
-        "journey_id": int(f["journey"]) if f.get("journey", "").isdigit() else None,
-        "customer_id": int(f["customer"]) if f.get("customer", "").isdigit() else None,
-        "caller": f.get("caller") or None,
-        "vip": True if f.get("vip") == "1" else None,
-    }
-    merged = dict(known)
-    for key, value in from_event.items():
-        if value not in (None, [], "") or key not in merged:
-            merged[key] = value
-    return merged
 
 
 __all__ = ["CallControl", "Contact", "Router", "member_services"]
