@@ -61,7 +61,7 @@ def test_the_schema_is_valid_and_speaks_the_store_vocabulary() -> None:
     kinds = defs["customer"]["properties"]["identities"]["items"]["properties"]["kind"]["enum"]
     assert tuple(kinds) == IDENTITY_KINDS
     expect = defs["expect"]["properties"]
-    assert set(m.NOT_IMPLEMENTED) <= set(expect)  # placeholders are known, not ignored
+    assert set(m.AGENT_EXPECTATIONS) <= set(expect)
     step = defs["step"]["else"]
     assert [b["required"][0] for b in step["oneOf"]] == list(ACTIONS)
 
@@ -113,7 +113,7 @@ calls:
       agent: dana
 """
     assert problems_of(tmp_path, scenarios, text) == [
-        "S:2:1: unknown key 'colour' in the script (expected: at, caller, calls, "
+        "S:2:1: unknown key 'colour' in the script (expected: agents, at, caller, calls, "
         "customer, description, name, scenario)",
         "S:5:17: customer.history[1].channel must be one of voice, email, chat, sms, "
         "messenger, social, web, outbound, got 'fax'",
@@ -191,16 +191,51 @@ def test_an_unknown_scenario_and_a_yaml_error_are_positioned(
     ]
 
 
-def test_agent_and_screen_pop_expectations_are_accepted_as_placeholders(
+def test_agent_and_screen_pop_expectations_are_read_and_checked_against_the_scenario(
     tmp_path: Path, scenarios: ScenarioSet
 ) -> None:
-    text = """\
+    good = """\
 scenario: telecom
+agents:
+  - {login: ann, skills: {billing: 8}, endpoint: Local/1001@agent-sim}
+calls:
+  - hold: 30s
+    steps: [hangup]
+    expect:
+      agent: {login: ann, skill: billing, waited_in: billing, abandoned: false}
+      screen_pop: {name: Ann, data: {account_number: "1"}, path: [main_menu]}
+"""
+    assert problems_of(tmp_path, scenarios, good) == []
+    (tmp_path / "good.yaml").write_text(good)
+    script, _ = read_script(tmp_path / "good.yaml", scenarios)
+    assert script is not None
+    assert script.agents == (m.AgentSeed("ann", {"billing": 8}, None, "Local/1001@agent-sim"),)
+    assert script.calls[0].hold_s == 30.0
+    bad = """\
+scenario: telecom
+agents: [{login: ann, skills: {billing: 11}}]
 calls:
   - steps: [hangup]
-    expect: {agent: dana, screen_pop: {account_number: "1"}}
+    expect:
+      agent: {waited_in: biling, team: blue}
+      screen_pop: {account_number: "1", path: [main_menu, nowhere], intent: biling}
 """
-    assert problems_of(tmp_path, scenarios, text) == []
+    assert problems_of(tmp_path, scenarios, bad) == [
+        "S:2:41: agents[1].skills.billing must be <= 10, got 11",
+        "S:6:34: unknown key 'team' in calls[1].expect.agent (expected: abandoned, login, "
+        "skill, waited_in)",
+        "S:7:20: unknown key 'account_number' in calls[1].expect.screen_pop (expected: data, "
+        "intent, language, name, open_matters, path, promoted, segment, service, vip, why)",
+    ]
+    bad_names = bad.replace(", team: blue", "").replace('account_number: "1", ', "")
+    bad_names = bad_names.replace("billing: 11", "billing: 8")
+    assert problems_of(tmp_path, scenarios, bad_names) == [
+        "S:6:7: unknown service 'biling' in scenario telecom (did you mean billing?)",
+        "S:7:7: unknown intent 'biling' in scenario telecom (did you mean billing?)",
+        "S:7:7: unknown node 'nowhere' in scenario telecom (known: after_hours, agent, "
+        "agent_fallback, billing, billing_offer, billing_queue, callback_booked, cancel, "
+        "cancel_queue, check_hours, goodbye, identified, ...)",
+    ]
 
 
 def test_directories_are_searched_and_missing_paths_reported(

@@ -13,11 +13,15 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from omnivox.simulate.asterisk_line import IDLE, TICK_S, AsteriskLine, sim_step
 from omnivox.simulate.caller import Caller
 from omnivox.simulate.results import Line
 from routing.ami import AMIClient, AMIError, AMIMessage
+
+Hold = Callable[[str], Awaitable[None]]
+ON_HOLD = "w:3600"  # the caller's half just listens while the driver holds the line
 
 IVR_CHANNEL = "Local/s@omnivox-ivr"
 CALLER_CONTEXT = "caller-sim"
@@ -52,8 +56,11 @@ class AsteriskDriver:
         self.key_timeout = key_timeout  # a key not read by then is taken as lost
         self.refresh_s = refresh_s
 
-    async def call(self, scenario: str, number: str, caller: Caller) -> Line:
-        """Originate one call and follow it until the IVR side hangs up."""
+    async def call(
+        self, scenario: str, number: str, caller: Caller, hold: Hold | None = None
+    ) -> Line:
+        """Originate one call and follow it until the IVR side hangs up; a caller the IVR
+        queued stays on the line until ``hold(uniqueid)`` returns."""
         call_id = f"sim-{secrets.token_hex(8)}"
         state = AsteriskLine(call_id, caller)
         events: asyncio.Queue[AMIMessage] = asyncio.Queue()
@@ -75,7 +82,7 @@ class AsteriskDriver:
                     variables={"__OMNIVOX_SCENARIO": scenario, "SIM_SCRIPT": IDLE},
                     channel_id=call_id,
                 )
-                await self._follow(state, events, line, started)
+                await self._follow(state, events, line, started, hold)
         except TimeoutError:
             line.error = f"the call did not end within {self.call_timeout:g} s"
             await self._hang_up(state)
@@ -97,6 +104,7 @@ class AsteriskDriver:
         events: asyncio.Queue[AMIMessage],
         line: Line,
         started: float,
+        hold: Hold | None = None,
     ) -> None:
         last_write = sent_at = time.perf_counter()
         hanging = False
@@ -129,7 +137,11 @@ class AsteriskDriver:
                     hanging = line.caller_hung_up = True
             if state.result is not None and not hanging:
                 line.variables = await self._variables(state)
-                await self._hang_up(state)  # the caller waits in the queue: the script is over
+                queued = line.variables.get("OMNIVOX_ACTION", "").lower() == "queue"
+                if hold is not None and queued and state.uniqueid is not None:
+                    await self._script(state, ON_HOLD)
+                    await hold(state.uniqueid)  # waiting for an agent, or talking to one
+                await self._hang_up(state)  # the script is over
                 hanging = True
             idle = now - last_write > self.refresh_s and state.in_flight is None
             if idle and not hanging and state.caller_channel is not None:

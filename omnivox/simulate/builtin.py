@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from ivr.fastagi.asterisk_side import ReceivedCommand
@@ -19,6 +20,8 @@ from ivr.fastagi.client import FakeCall
 from omnivox.simulate.caller import Caller, Reaction
 from omnivox.simulate.heard import Transcript
 from omnivox.simulate.results import Line
+
+Hold = Callable[[str], Awaitable[None]]
 
 PLAYS = ("STREAM FILE", "CONTROL STREAM FILE")
 SAYS = ("SAY DIGITS", "SAY NUMBER")
@@ -35,8 +38,11 @@ class BuiltinDriver:
         self.host, self.port = host, port
         self.call_timeout = call_timeout
 
-    async def call(self, scenario: str, number: str, caller: Caller) -> Line:
-        """Run one call until the server hangs up; what the line saw."""
+    async def call(
+        self, scenario: str, number: str, caller: Caller, hold: Hold | None = None
+    ) -> Line:
+        """Run one call until the server hangs up (then ``hold`` if the IVR queued the
+        caller); what the line saw."""
         uniqueid = f"sim-{secrets.token_hex(8)}"
         session = _Session(caller)
         fake = FakeCall(
@@ -67,6 +73,9 @@ class BuiltinDriver:
         line.variables = dict(fake.variables)
         line.turnaround = list(fake.turnaround)
         line.caller_hung_up = fake.hung_up
+        queued = line.variables.get("OMNIVOX_ACTION", "").lower() == "queue"
+        if hold is not None and queued and line.error is None:
+            await hold(uniqueid)
         return line
 
 

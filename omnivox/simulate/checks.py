@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from customers.records import JourneyRecord
 from ivr.scenario.source import Pos
 from omnivox.simulate.caller import StepResult
-from omnivox.simulate.model import NOT_IMPLEMENTED, Expectation, ExpectMenu
+from omnivox.simulate.model import AGENT_EXPECTATIONS, Expectation, ExpectMenu
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,7 @@ class Check:
     got: str
     passed: bool
     pos: Pos
+    skipped: bool = False  # not checkable here (the reason is in ``got``)
 
 
 def show(value: Any) -> str:
@@ -87,16 +88,18 @@ def judge_outcome(
     expectations: Sequence[Expectation],
     journey: JourneyRecord | None,
     variables: Mapping[str, str],
+    agent: Callable[[Expectation], list[Check]] | None = None,
 ) -> list[Check]:
-    """One :class:`Check` per expectation (per field for ``collected``)."""
+    """One :class:`Check` per expectation (per field for ``collected``); ``agent`` judges
+    ``agent`` and ``screen_pop`` (None: they are not checked, and say so)."""
     out: list[Check] = []
     for e in expectations:
-        if e.name in NOT_IMPLEMENTED:
-            out.append(
-                Check(
-                    e.name, show(e.value), f"not checked: {NOT_IMPLEMENTED[e.name]}", False, e.pos
-                )
-            )
+        if e.name in AGENT_EXPECTATIONS:
+            if agent is not None:
+                out.extend(agent(e))
+            else:
+                note = "not checked: no agents here"
+                out.append(Check(e.name, show(e.value), note, True, e.pos, True))
         elif e.name == "collected":
             for name, wanted in e.value.items():
                 out.append(_collected(name, wanted, journey, e.pos))

@@ -154,11 +154,19 @@ Step = ExpectPrompt | ExpectMenu | Press | Say | Wait | Silence | HangUp
 
 # --- the outcome -----------------------------------------------------------------------
 
-# expectation name -> its value, kept as written (checked by omnivox.simulate.checks)
-NOT_IMPLEMENTED = {
-    "agent": "agent expectations arrive with the agent desktop work",
-    "screen_pop": "screen-pop expectations arrive with the agent desktop work",
-}
+# expectations judged on who got the call (the router's offer) and the pop the agent saw
+AGENT_EXPECTATIONS = ("agent", "screen_pop")
+DEFAULT_HOLD_S = 15.0  # how long a caller waits for an agent when the call expects one
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSeed:
+    """An agent on duty while the script runs (``endpoint``: the dial string Asterisk rings)."""
+
+    login: str
+    skills: Mapping[str, int]
+    name: str | None = None
+    endpoint: str | None = None  # None: a stand-in phone that answers at once (agent-sim)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +185,16 @@ class CallPlan:
     steps: tuple[Step, ...]
     expect: tuple[Expectation, ...] = ()
     after: timedelta | None = None
+    hold: float | None = None  # seconds on hold for an agent; None: DEFAULT_HOLD_S if expected
     pos: Pos = _NOWHERE
+
+    @property
+    def hold_s(self) -> float:
+        """How long the caller stays on hold after the IVR hands them over (0: hangs up)."""
+        if self.hold is not None:
+            return self.hold
+        wants = any(e.name in AGENT_EXPECTATIONS for e in self.expect)
+        return DEFAULT_HOLD_S if wants else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +209,7 @@ class Script:
     customer: CustomerSeed | None = None  # None: a caller the store has never seen
     at: datetime | None = None  # None: the default call time (inside opening hours)
     description: str = ""
+    agents: tuple[AgentSeed, ...] = ()  # empty: the runner's default agents are on duty
 
     @property
     def moves_clock(self) -> bool:

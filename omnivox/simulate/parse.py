@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr.scenario.source import Pos, Y
@@ -56,6 +57,16 @@ def script(root: Y, path: str, stem: str, error: Report) -> m.Script:
         customer=_customer(top["customer"]) if "customer" in top else None,
         at=at,
         description=top["description"].value if "description" in top else "",
+        agents=tuple(_agent(a) for a in top["agents"].plain()) if "agents" in top else (),
+    )
+
+
+def _agent(a: dict[str, Any]) -> m.AgentSeed:
+    return m.AgentSeed(
+        login=a["login"],
+        skills={str(k): int(v) for k, v in a["skills"].items()},
+        name=a.get("name"),
+        endpoint=a.get("endpoint"),
     )
 
 
@@ -101,7 +112,8 @@ def _call(y: Y, error: Report) -> m.CallPlan:
             for name, value in body["expect"].value.items()
         )
     after = duration(body["after"].value) if "after" in body else None
-    return m.CallPlan(steps=steps, expect=expect, after=after, pos=y.pos)
+    hold = duration(body["hold"].value).total_seconds() if "hold" in body else None
+    return m.CallPlan(steps=steps, expect=expect, after=after, hold=hold, pos=y.pos)
 
 
 def _prompt(y: Y) -> m.PromptMatch:

@@ -88,6 +88,8 @@ def _step(path: str, step: StepResult) -> list[str]:
 
 def _check(path: str, check: Check) -> str:
     spot = where(path, check.pos.line)
+    if check.skipped:
+        return f"    skip  {spot}  {check.name}: {check.got}"
     if check.passed:
         return f"    ok    {spot}  {check.name}: {check.got}"
     return f"    FAIL  {spot}  {check.name}: expected {check.expected}, got {check.got}"

@@ -9,6 +9,7 @@ from omnivox.simulate.caller import StepResult
 from omnivox.simulate.checks import Check
 from omnivox.simulate.heard import HeardPrompt
 from omnivox.simulate.model import Script
+from omnivox.simulate.popchecks import AgentOutcome
 
 
 @dataclass
@@ -35,6 +36,7 @@ class CallResult:
     checks: list[Check]
     heard: list[HeardPrompt]
     journey: JourneyRecord | None
+    agent: AgentOutcome | None = None  # who got the call (None: not followed)
 
     @property
     def passed(self) -> bool:

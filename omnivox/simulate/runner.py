@@ -11,17 +11,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from customers.records import JourneyRecord
 from omnivox.simulate.caller import NO_SPEECH, Caller
-from omnivox.simulate.checks import judge_menus, judge_outcome
+from omnivox.simulate.checks import Check, judge_menus, judge_outcome
 from omnivox.simulate.clock import DEFAULT_TIME, closed_calendars, default_time
 from omnivox.simulate.heard import Transcript
-from omnivox.simulate.model import CallPlan, Script
+from omnivox.simulate.model import CallPlan, Expectation, Script
+from omnivox.simulate.popchecks import AgentOutcome, judge_agent, judge_pop
 from omnivox.simulate.results import CallResult, Line, ScriptResult
 from omnivox.simulate.seed import SeedError, fresh_number, seed_caller
 from omnivox.simulate.targets import Target
@@ -29,12 +30,19 @@ from omnivox.simulate.targets import Target
 log = logging.getLogger("omnivox.simulate")
 
 
+Hold = Callable[[str], Awaitable[None]]
+NO_DESK = "the agents' side is not visible against a running server"
+
+
 class Driver(Protocol):
-    """Places one call and reports what the line saw."""
+    """Places one call and reports what the line saw. When the IVR hands the caller to a
+    queue, the driver awaits ``hold(uniqueid)`` before the caller hangs up."""
 
     name: str
 
-    async def call(self, scenario: str, number: str, caller: Caller) -> Line: ...
+    async def call(
+        self, scenario: str, number: str, caller: Caller, hold: Hold | None = None
+    ) -> Line: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +86,15 @@ class Runner:
     def batches(self, scripts: Sequence[Script]) -> list[Batch]:
         """Scripts grouped by the clock they need, in the order they were given."""
         if self.target.clock is None:
-            return [Batch(None, tuple(enumerate(scripts)))]
+            together = tuple((i, s) for i, s in enumerate(scripts) if not s.agents)
+            alone = [Batch(None, ((i, s),)) for i, s in enumerate(scripts) if s.agents]
+            return [Batch(None, together), *alone] if together else alone
         groups: dict[object, list[tuple[int, Script]]] = {}
         times: dict[object, datetime] = {}
         for i, script in enumerate(scripts):
             at = self.call_time(script)
-            key: object = ("alone", i) if script.moves_clock else at
+            alone = script.moves_clock or bool(script.agents)
+            key: object = ("alone", i) if alone else at
             groups.setdefault(key, []).append((i, script))
             times[key] = at
         return [Batch(times[k], tuple(v)) for k, v in groups.items()]
@@ -111,10 +122,18 @@ class Runner:
                 if self.on_done is not None:
                     self.on_done(results[i])
 
+        desk = self.target.desk
         for batch in self.batches(scripts):
             if batch.at is not None and self.target.clock is not None:
                 self.target.clock.set(batch.at)
-            await asyncio.gather(*(one(i, s) for i, s in batch.scripts))
+            agents = batch.scripts[0][1].agents if len(batch.scripts) == 1 else ()
+            if agents and desk is not None:
+                await desk.on_duty(agents)
+            try:
+                await asyncio.gather(*(one(i, s) for i, s in batch.scripts))
+            finally:
+                if agents and desk is not None:
+                    await desk.on_duty(())
         return [results[i] for i in range(len(scripts))]
 
     async def prepare(
@@ -140,6 +159,11 @@ class Runner:
             return None  # run_one reports it as an error
         if self.target.clock is not None:
             return None
+        if script.agents:
+            return (
+                "it declares the agents on duty, and omnivox simulate seats agents on its "
+                "embedded server only (leave out --server)"
+            )
         if script.at is not None or script.moves_clock:
             return (
                 "it sets the call time, and a running server keeps its own clock "
@@ -180,12 +204,30 @@ class Runner:
         self, scenario: str, number: str, plan: CallPlan, transcript: Transcript, n: int
     ) -> CallResult:
         caller = Caller(plan.steps, transcript, speech_note=self.speech_note)
-        line = await self.driver.call(scenario, number, caller)
+        desk = self.target.desk
+        hold: Hold | None = None
+        if desk is not None:
+
+            async def hold(uniqueid: str) -> None:
+                await desk.hold(uniqueid, plan.hold_s)
+                await desk.hang_up(uniqueid)
+
+        line = await self.driver.call(scenario, number, caller, hold)
         caller.ended()
         journey = await self.journey(line.uniqueid) if line.uniqueid else None
         judge_menus(caller.results, journey)
-        checks = judge_outcome(plan.expect, journey, line.variables)
-        return CallResult(n, number, line, caller.results, checks, transcript.prompts, journey)
+        outcome = AgentOutcome(note=NO_DESK)
+        if desk is not None:
+            outcome = await desk.outcome(line.uniqueid) if line.uniqueid else AgentOutcome()
+
+        def agent(e: Expectation) -> list[Check]:
+            judge = judge_agent if e.name == "agent" else judge_pop
+            return judge(e.value, outcome, e.pos)
+
+        checks = judge_outcome(plan.expect, journey, line.variables, agent)
+        result = CallResult(n, number, line, caller.results, checks, transcript.prompts, journey)
+        result.agent = outcome
+        return result
 
     async def journey(self, uniqueid: str) -> JourneyRecord | None:
         """The call's journey once the server has closed it (or as it is after the timeout)."""

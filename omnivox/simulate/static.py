@@ -115,6 +115,24 @@ def _check_expectation(e: m.Expectation, vocab: Vocabulary, where: str, error: R
                 error(e.pos, _known("field", name, vocab.fields, where))
     elif e.name == "channel_switch" and value is not None and value not in vocab.choices:
         error(e.pos, _known("channel switch", value, vocab.choices, where))
+    elif e.name == "agent" and isinstance(value, dict):
+        service = value.get("waited_in")
+        if service is not None and service not in vocab.services:
+            error(e.pos, _known("service", service, vocab.services, where))
+    elif e.name == "screen_pop":
+        for node in value.get("path") or ():
+            if node not in vocab.nodes:
+                error(e.pos, _known("node", node, vocab.nodes, where))
+        if value.get("service") is not None and value["service"] not in vocab.services:
+            error(e.pos, _known("service", value["service"], vocab.services, where))
+        if value.get("intent") is not None and value["intent"] not in vocab.intents:
+            error(e.pos, _known("intent", value["intent"], vocab.intents, where))
+        for intent in value.get("promoted") or ():
+            if intent not in vocab.intents:
+                error(e.pos, _known("intent", intent, vocab.intents, where))
+        for name in value.get("data") or {}:
+            if name not in vocab.fields:
+                error(e.pos, _known("field", name, vocab.fields, where))
     elif e.name == "pressed":
         for item in value:
             node = item.partition(":")[0]

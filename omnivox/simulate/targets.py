@@ -24,6 +24,7 @@ from omnivox.config import Bind, Settings
 from omnivox.errors import StartupError
 from omnivox.server import OmnivoxServer
 from omnivox.simulate.clock import SimClock
+from omnivox.simulate.desk import Desk
 from omnivox.simulate.prompts import DigestNamer, Namer, PromptIndex, RendererNamer, build_index
 
 log = logging.getLogger("omnivox.simulate")
@@ -40,6 +41,7 @@ class Target:
     fastagi: Bind | None = None  # where the builtin driver connects
     clock: SimClock | None = None  # None: the server keeps its own time
     server: OmnivoxServer | None = None
+    desk: Desk | None = None  # the agents on duty (embedded only)
     _indexes: dict[str, PromptIndex] = field(default_factory=dict)
 
     @property
@@ -72,16 +74,24 @@ async def embedded(settings: Settings, *, with_ami: bool = False) -> AsyncIterat
         clock = SimClock()
         async with OmnivoxServer(own, clock=clock) as server:
             assert server.store and server.scenarios and server.renderer and server.fastagi
-            yield Target(
-                store=server.store,
-                scenarios=server.scenarios,
-                namer=RendererNamer(server.renderer),
-                description=f"embedded server (FastAGI 127.0.0.1:{server.fastagi.port}, "
-                "temporary SQLite)",
-                fastagi=Bind("127.0.0.1", server.fastagi.port),
-                clock=clock,
-                server=server,
-            )
+            desk = Desk(server) if server.router is not None else None
+            if desk is not None:
+                await desk.start()
+            try:
+                yield Target(
+                    store=server.store,
+                    scenarios=server.scenarios,
+                    namer=RendererNamer(server.renderer),
+                    description=f"embedded server (FastAGI 127.0.0.1:{server.fastagi.port}, "
+                    "temporary SQLite)",
+                    fastagi=Bind("127.0.0.1", server.fastagi.port),
+                    clock=clock,
+                    server=server,
+                    desk=desk,
+                )
+            finally:
+                if desk is not None:
+                    await desk.close()
 
 
 @contextlib.asynccontextmanager
