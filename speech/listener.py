@@ -21,7 +21,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -99,6 +99,8 @@ class SpeechListener:
         max_digits: int = 1,
         digit_timeout_ms: int = 3000,
         barge_in: bool = True,
+        terminator: str = "#",
+        done: Callable[[str], bool] | None = None,
     ) -> ListenResult:
         """Play ``prompt_audio`` and listen for speech or keys.
 
@@ -107,19 +109,18 @@ class SpeechListener:
         end-pointer's ``no_input_ms``). Raises AGIHangup when the caller hangs up and
         AudioError when a prompt file is unusable; speech being unavailable (pool full,
         Asterisk could not connect) is a result, so the IVR can fall back to keys.
+        ``done`` says whether the words so far are a complete answer (the caller need not
+        pause for long); by default, whether they make a confident intent of ``intents``.
+        ``terminator`` ends keys typed on the stream ("" for none).
         """
         started = time.perf_counter()
         prompt = await asyncio.to_thread(_load, prompt_audio or ())
         endpoint = self._endpoint
         if timeout_ms is not None:
             endpoint = replace(endpoint, no_input_ms=timeout_ms)
-        confident = None
-        if intents is not None and language in intents.languages:
-            threshold = self._threshold
-
-            def confident(text: str) -> bool:
-                return intents.match(text, language).confidence >= threshold
-
+        confident = done
+        if confident is None and intents is not None and language in intents.languages:
+            confident = _intent_check(intents, language, self._threshold)
         request = ListenRequest(
             prompt=prompt,
             grammar=grammar,
@@ -128,6 +129,7 @@ class SpeechListener:
             barge_in=barge_in,
             max_digits=max_digits,
             digit_timeout_ms=digit_timeout_ms,
+            terminator=terminator,
         )
         limit = (duration_ms(prompt) + endpoint.no_input_ms + endpoint.max_speech_ms) / 1000
         outcome = await self._stream(channel, request, limit + self._margin_s)
@@ -194,6 +196,13 @@ class SpeechListener:
                         await execution
                 except TimeoutError:
                     execution.cancel()
+
+
+def _intent_check(intents: IntentSet, language: str, threshold: float) -> Callable[[str], bool]:
+    def confident(text: str) -> bool:
+        return intents.match(text, language).confidence >= threshold
+
+    return confident
 
 
 def _load(paths: Sequence[Path]) -> bytes:

@@ -4,7 +4,9 @@ The prompt is played through the socket, not by ``STREAM FILE``, so that the cal
 can stop it (barge-in). Every part becomes one of our rendered files: text and recordings as
 the renderer writes them, and a key or number ("press 6") synthesized in the prompt's
 language, since Asterisk's own digit sounds are not ours to read. The result becomes the
-engine's event: :class:`SpeechResult` (an intent and confidence, or words matching none),
+engine's event: :class:`SpeechResult` (an intent and confidence, or words matching none; at
+a confirmation "yes"/"no" from :mod:`speech.answers`; at a gather the words, which the
+engine reads as digits, with the recogniser's confidence),
 :class:`Digits` (keys always work) or :class:`NoInput`. When speech is unavailable (Asterisk
 could not connect, every recognizer is busy) :meth:`SpeechInput.collect` returns None and the
 player asks with keys as usual.
@@ -31,9 +33,11 @@ from ivr.scenario import (
     SpeechResult,
     TextPart,
 )
+from speech.answers import CLEAR, answer_words, match_answer
 from speech.grammar import Grammar, grammar_words
 from speech.intents import IntentDef, IntentSet
 from speech.listener import ListenResult, SpeechListener
+from speech.numbers import digit_words, spoken_digits
 
 MAX_CACHED_STEPS = 256
 
@@ -63,12 +67,18 @@ class SpeechInput:
         """The intent set and grammar (None: full vocabulary) of one step, built once."""
         found = self._steps.get(ask)
         if found is None:
-            intents = IntentSet(
-                {ask.language: [IntentDef(i.name, i.keywords, i.phrases) for i in ask.intents]}
-            )
+            extra: tuple[str, ...] = ()
+            intents = IntentSet({})
+            if ask.listen_for == "intents":
+                defs = [IntentDef(i.name, i.keywords, i.phrases) for i in ask.intents]
+                intents = IntentSet({ask.language: defs})
+            elif ask.listen_for == "digits":
+                extra = digit_words(ask.language)
+            else:
+                extra = tuple(answer_words(ask.language, _answer_terms(ask)))
             grammar = None
             if ask.grammar:
-                grammar = grammar_words(intents, ask.language, known=self._known)
+                grammar = grammar_words(intents, ask.language, extra=extra, known=self._known)
                 if grammar.dropped:
                     self._log.warning(
                         "speech model lacks %d grammar word(s) for %s: %s",
@@ -101,12 +111,19 @@ class SpeechInput:
             timeout_ms=action.timeout_ms,
             max_digits=action.max_digits,
             barge_in=ask.barge_in,
+            terminator=action.terminator or "",
+            done=_done(action, ask),
         )
         self._log.debug("speech at %s: %s", action.node, _summary(result))
-        return self._event(action, result)
+        return self._event(action, ask, result)
 
-    def _event(self, action: Collect, result: ListenResult) -> Event | None:
+    def _event(self, action: Collect, ask: SpeechAsk, result: ListenResult) -> Event | None:
         match result.status:
+            case "speech" | "no_match" if ask.listen_for == "digits":
+                return SpeechResult(None, result.asr_confidence, result.transcript)
+            case "speech" | "no_match" if ask.listen_for == "yes_no":
+                heard = match_answer(result.transcript, ask.language, _answer_terms(ask))
+                return SpeechResult(heard.answer, heard.confidence, result.transcript)
             case "speech" | "no_match":
                 return SpeechResult(result.intent, result.confidence, result.transcript)
             case "digits":
@@ -132,6 +149,22 @@ class SpeechInput:
             case _:
                 raise TypeError(f"cannot play prompt part {part!r}")
         return self._renderer.sound_dir / f"{name.rpartition('/')[2]}.sln"
+
+
+def _answer_terms(ask: SpeechAsk) -> dict[str, tuple[str, ...]]:
+    """A yes/no step's words per side, as the engine chose them for the call's language."""
+    return {i.name: i.keywords for i in ask.intents}
+
+
+def _done(action: Collect, ask: SpeechAsk) -> Callable[[str], bool] | None:
+    """When the words so far already answer the step (no long pause needed); None: the
+    listener's intent check."""
+    if ask.listen_for == "digits":
+        return lambda text: len(spoken_digits(text, ask.language) or "") >= action.max_digits
+    if ask.listen_for == "yes_no":
+        terms = _answer_terms(ask)
+        return lambda text: match_answer(text, ask.language, terms).confidence >= CLEAR
+    return None
 
 
 def _summary(result: ListenResult) -> str:

@@ -53,7 +53,11 @@ class PromptDone:
 
 @dataclass(frozen=True, slots=True)
 class SpeechResult:
-    """What a speech recogniser made of the caller's words."""
+    """What a speech recogniser made of the caller's words.
+
+    At a menu ``intent`` is an option's intent; at a confirmation "yes" or "no"; at a digits
+    step None, with ``confidence`` the recogniser's own word confidence.
+    """
 
     intent: str | None
     confidence: float
@@ -79,13 +83,18 @@ class SpeechIntent:
 class SpeechAsk:
     """Listen for speech as well as keys: the intents in ``language`` (in the order heard),
     grammar mode or the full vocabulary, whether speaking stops the prompt, and the
-    confidence below which the engine will not act on an intent."""
+    confidence below which the engine will not act on an intent.
+
+    ``listen_for``: ``intents`` (a menu), ``digits`` (a gather: digits spoken as words; no
+    intents) or ``yes_no`` (a confirmation: ``intents`` are "yes" and "no" with their words).
+    """
 
     language: str
     intents: tuple[SpeechIntent, ...]
     grammar: bool = True
     barge_in: bool = True
     min_confidence: float = 0.5
+    listen_for: Literal["intents", "digits", "yes_no"] = "intents"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ No I/O and no asyncio: ``Call.start()`` and ``Call.feed(event)`` return the next
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from ivr.personalize import MenuPlan, rank_menu
@@ -24,25 +23,17 @@ from ivr.scenario.actions import (
     SpeechIntent,
     SpeechResult,
 )
-from ivr.scenario.call_state import CallState
 from ivr.scenario.calldata import call_facts
 from ivr.scenario.conditions import evaluate
 from ivr.scenario.context import CallContext
+from ivr.scenario.gathering import Gathering
 from ivr.scenario.journey import Collected
-from ivr.scenario.steps import (
-    GatherState,
-    check_digits,
-    failure_kind,
-    menu_choice,
-    on_failure,
-    plan_detail,
-)
+from ivr.scenario.steps import GatherState, menu_choice, plan_detail
 
 ALL_KEYS = "0123456789*#"
-SPEECH_TRIES = 2  # an unsure recognition is asked again once, then the menu takes keys only
 
 
-class Call(CallState):
+class Call(Gathering):
     """One call walking a scenario; see :mod:`ivr.scenario.actions` for the adapter loop."""
 
     def __init__(
@@ -221,15 +212,12 @@ class Call(CallState):
         return self._collect(node, prompts, 1, 1, None, "menu", tuple(intents), speech)
 
     def _menu_confidence(self, node: m.Menu) -> float:
-        for value in (node.speech.min_confidence if node.speech else None, node.min_confidence):
-            if value is not None:
-                return value
-        return self.scenario.defaults.min_confidence
+        return self._min_confidence(node.speech, node.min_confidence)
 
     def _speech_ask(self, node: m.Menu, intents: list[str]) -> SpeechAsk | None:
         """Listen for speech at this menu, in the call's language, unless it was given up."""
         spec = node.speech
-        if spec is None or self._speech_misses >= SPEECH_TRIES:
+        if spec is None or not self._still_listening(spec):
             return None
         words = [
             SpeechIntent(name, terms.keywords, terms.phrases)
@@ -246,10 +234,9 @@ class Call(CallState):
         assert self._plan is not None
         choice = menu_choice(node, self._plan, event, self._menu_confidence(node))
         if choice is None:
-            listening = node.speech is not None and self._speech_misses < SPEECH_TRIES
-            if isinstance(event, SpeechResult) and listening:
+            if isinstance(event, SpeechResult) and self._still_listening(node.speech):
                 assert node.speech is not None
-                return self._speech_miss(node, node.speech, event)
+                return self._speech_miss(node, node.speech, event, lambda: self._menu_collect(node))
             return self._failure(node, event, lambda: self._menu_collect(node))
         option, pressed = choice
         heard: dict[str, object] = {}
@@ -269,87 +256,6 @@ class Call(CallState):
             return self._transfer(node.id, option.transfer)
         return self._goto(option.target)
 
-    def _speech_miss(self, node: m.Menu, spec: m.SpeechSpec, event: SpeechResult) -> Action:
-        """Words heard but no option sure enough: ask again once, then offer keys."""
-        self._speech_misses += 1
-        heard = {
-            "transcript": event.transcript,
-            "heard_intent": event.intent,
-            "confidence": event.confidence,
-        }
-        given = f"speech:{event.intent}" if event.intent else None
-        if self._speech_misses < SPEECH_TRIES:
-            self._step(node.id, node.kind, given, result="speech_unsure", **heard)
-            prompt = spec.retry_prompt or on_failure(node, self.scenario.defaults, "invalid", 1)[1]
-        else:
-            self._step(node.id, node.kind, given, result="speech_to_keys", **heard)
-            prompt = spec.keys_prompt
-        if prompt is not None:
-            self._preface.append(self._render(prompt))
-        return self._menu_collect(node)
-
-    # --- gathering digits --------------------------------------------------------------
-
-    def _gather_enter(self, node: m.Gather) -> Action | str:
-        have = self.journey.collected.get(node.field)
-        known = have.value if have else self.context.known.get(node.field)
-        if known is not None and check_digits(node, known) is None:
-            known = None  # a stored value this gather would not accept is not offered
-        self._gather = GatherState(
-            known=known, confirming=node.prefill == "confirm" and bool(known)
-        )
-        if known is not None and node.prefill == "skip":
-            source = have.source if have else "profile"
-            self.journey.collected[node.field] = Collected(known, source)
-            self._step(node.id, node.kind, result="prefill", prefill="skip", field=node.field)
-            return node.next or ""
-        self._step(node.id, node.kind, result="entered", confirming=self._gather.confirming)
-        return self._gather_collect(node)
-
-    def _gather_collect(self, node: m.Gather) -> Action:
-        assert self._gather is not None
-        if self._gather.confirming and node.confirm_prompt is not None:
-            prompt = self._render(node.confirm_prompt, **{node.field: self._gather.known or ""})
-            return self._collect(node, [prompt], 1, 1, None, "confirm")
-        prompt = self._render(node.prompt)
-        return self._collect(
-            node, [prompt], node.max_digits, node.min_digits, node.terminator, "digits"
-        )
-
-    def _gather_input(self, node: m.Gather, event: Event) -> Action:
-        state = self._gather
-        assert state is not None
-        if state.confirming:
-            key = event.digits[:1] if isinstance(event, Digits) else None
-            if key == node.yes_key and state.known is not None:
-                self.journey.collected[node.field] = Collected(state.known, "profile")
-                self._step(node.id, node.kind, key, result="prefill", prefill="confirmed")
-                return self._goto(node.next)
-            if key == node.no_key:
-                return self._stop_confirming(node, key, "declined")
-            return self._failure(
-                node,
-                event,
-                lambda: self._gather_collect(node),
-                exhausted=lambda: self._stop_confirming(node, None, "unanswered"),
-            )
-        raw = event.digits if isinstance(event, Digits) else None
-        if isinstance(event, SpeechResult):
-            raw = "".join(ch for ch in event.transcript if ch.isdigit()) or None
-        value = check_digits(node, raw) if raw is not None else None
-        if value is None:
-            return self._failure(node, event, lambda: self._gather_collect(node))
-        self.journey.collected[node.field] = Collected(value, "voice")
-        self._step(node.id, node.kind, value, result="collected", field=node.field)
-        return self._goto(node.next)
-
-    def _stop_confirming(self, node: m.Gather, key: str | None, why: str) -> Action:
-        assert self._gather is not None
-        self._gather.confirming = False
-        self._failures = {}
-        self._step(node.id, node.kind, key, result="prefill", prefill=why)
-        return self._gather_collect(node)
-
     # --- channel switch ------------------------------------------------------------------
 
     def _switch_collect(self, node: m.ChannelSwitch) -> Action:
@@ -367,28 +273,3 @@ class Call(CallState):
         self.journey.collected["channel_switch"] = Collected(option.choice, "voice")
         self._waiting, self._then = "play", lambda: self._goto(option.target)
         return ChannelSwitch(node.id, option.choice, self.journey.intent, self.language)
-
-    # --- failures and retries ------------------------------------------------------------
-
-    def _failure(
-        self,
-        node: m.Interactive,
-        event: Event,
-        again: Callable[[], Action],
-        exhausted: Callable[[], Action] | None = None,
-    ) -> Action:
-        """Invalid entry or silence: the declared prompt and a retry, then the declared target."""
-        kind, given = failure_kind(event)
-        count = self._failures[kind] = self._failures.get(kind, 0) + 1
-        retry, prompt, target = on_failure(node, self.scenario.defaults, kind, count)
-        if retry:
-            self._step(node.id, node.kind, given, result=kind, attempt=count)
-            if prompt is not None:
-                self._preface.append(self._render(prompt))
-            return again()
-        self._step(node.id, node.kind, given, result="exhausted", failure=kind)
-        if exhausted is not None:
-            return exhausted()
-        if target is not None:
-            return self._goto(target)
-        return self._hangup(node.id, f"{kind}_retries_exhausted", "failed")

@@ -25,10 +25,21 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Collected:
-    """A value the call holds, and where it came from: voice, profile, set or resume."""
+    """A value the call holds, and where it came from: voice, profile, set or resume.
+
+    A value the caller spoke (``via="speech"``, not keys) keeps the words heard and the
+    recogniser's confidence.
+    """
 
     value: str
     source: str
+    via: str | None = None
+    transcript: str | None = None
+    confidence: float | None = None
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready, without the fields that are not set."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 @dataclass
@@ -62,7 +73,7 @@ class Journey:
     def to_record(self) -> dict[str, Any]:
         """The fields of ``CustomerStore.update_journey``: path, inputs, menus, stopped_at,
         status, service, intent (JSON-ready)."""
-        inputs: dict[str, Any] = {name: asdict(item) for name, item in self.collected.items()}
+        inputs: dict[str, Any] = {name: item.record() for name, item in self.collected.items()}
         if self.return_stack:
             inputs["_return_stack"] = list(self.return_stack)
         return {

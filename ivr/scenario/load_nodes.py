@@ -7,7 +7,7 @@ from collections.abc import Callable
 from ivr.personalize import MODES, Policy
 from ivr.scenario import model as m
 from ivr.scenario.load_parts import Parts
-from ivr.scenario.load_speech import parse_speech
+from ivr.scenario.load_speech import parse_gather_speech, parse_speech
 from ivr.scenario.source import Pos, Y
 
 COMMON = ("kind",)
@@ -39,6 +39,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "confirm_prompt",
         "yes_key",
         "no_key",
+        "speech",
     )
     + INTERACTIVE,
     "condition": ("if", "then", "else", "when"),
@@ -261,6 +262,7 @@ class NodeParser:
             confirm_prompt=confirm,
             yes_key=r.text(body.get("yes_key"), "yes_key") or "1",
             no_key=r.text(body.get("no_key"), "no_key") or "2",
+            speech=parse_gather_speech(self.p, body.get("speech"), node_id),
             **self._interactive(node_id, body, where),
         )
 

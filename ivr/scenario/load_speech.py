@@ -1,4 +1,5 @@
-"""Parsing a menu's ``speech`` block: intents in words per language, and how to listen.
+"""Parsing ``speech`` blocks: a menu's intents in words per language, a gather's spoken
+digits and yes/no, and how to listen.
 
 speech:
   grammar: true            # recognise only these words (Vosk grammar mode); false: any word
@@ -10,9 +11,21 @@ speech:
     billing:
       en: {keywords: [bill, payment], phrases: [my bill is wrong]}
       ru: {keywords: [счёт, оплата]}
+
+On a gather (digits spoken as words; yes/no at the prefill confirmation)::
+
+speech:
+  digits: true             # "four three two one", "сорок три двадцать один"
+  confirm: true            # "yes" / "да" / "네" answers the confirm_prompt
+  grammar: true
+  min_confidence: 0.6
+  yes_words: {en: [yes, correct]}  # optional: replaces the built-in words of a language
+  no_words: {en: [no, wrong]}
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from ivr.scenario import model as m
 from ivr.scenario.load_parts import Parts
@@ -20,6 +33,10 @@ from ivr.scenario.source import Pos, Y
 
 SPEECH_KEYS = ("grammar", "min_confidence", "barge_in", "retry_prompt", "keys_prompt", "intents")
 TERM_KEYS = ("keywords", "phrases")
+GATHER_SPEECH_KEYS = (
+    *("digits", "confirm", "grammar", "min_confidence", "barge_in"),
+    *("retry_prompt", "keys_prompt", "yes_words", "no_words"),
+)
 
 
 def parse_speech(parts: Parts, y: Y | None, node_id: str) -> m.SpeechSpec | None:
@@ -40,26 +57,68 @@ def parse_speech(parts: Parts, y: Y | None, node_id: str) -> m.SpeechSpec | None
             intents[intent] = by_lang
     if intents_y is not None and intents_y.is_map and not intents_y.value:
         r.error(intents_y.pos, f"{what} declares no intents")
+    return m.SpeechSpec(
+        intents=intents,
+        **_listening(parts, body, node_id, what),
+        pos=y.key_pos or y.pos,
+        where=where,
+    )
+
+
+def parse_gather_speech(parts: Parts, y: Y | None, node_id: str) -> m.GatherSpeech | None:
+    """The speech block of gather ``node_id`` (None when absent or unusable)."""
+    r = parts.reader
+    what = f"speech of gather {node_id!r}"
+    body = r.mapping(y, what)
+    if body is None or y is None:
+        return None
+    r.check_keys(body, GATHER_SPEECH_KEYS, what)
+    where: dict[str, Pos] = {key: value.pos for key, value in body.items()}
+    answers: dict[str, dict[str, tuple[str, ...]]] = {"yes": {}, "no": {}}
+    for side, by_lang in answers.items():
+        key = f"{side}_words"
+        for language, words_y in (r.mapping(body.get(key), f"{what} {key}") or {}).items():
+            where[f"{key}.{language}"] = words_y.key_pos or words_y.pos
+            words = _words(parts, words_y, f"{what} {key} ({language})")
+            if words:
+                by_lang[language] = words
+            elif words_y.is_seq:
+                r.error(words_y.pos, f"{what} {key} ({language}) lists no words")
+    digits = r.scalar(body.get("digits"), bool, f"{what} digits")
+    confirm = r.scalar(body.get("confirm"), bool, f"{what} confirm")
+    if digits is False and confirm is False:
+        r.error(y.key_pos or y.pos, f"{what} listens for nothing (digits and confirm are false)")
+    return m.GatherSpeech(
+        digits=digits is not False,
+        confirm=confirm is not False,
+        yes=answers["yes"],
+        no=answers["no"],
+        **_listening(parts, body, node_id, what),
+        pos=y.key_pos or y.pos,
+        where=where,
+    )
+
+
+def _listening(parts: Parts, body: dict[str, Y], node_id: str, what: str) -> dict[str, Any]:
+    """The settings menus and gathers share: grammar, threshold, barge-in, prompts."""
+    r = parts.reader
     confidence = r.scalar(body.get("min_confidence"), float, f"{what} min_confidence")
     if confidence is not None and not 0 <= confidence <= 1:
         r.error(body["min_confidence"].pos, f"{what} min_confidence must be between 0 and 1")
         confidence = None
     grammar = r.scalar(body.get("grammar"), bool, f"{what} grammar")
     barge_in = r.scalar(body.get("barge_in"), bool, f"{what} barge_in")
-    return m.SpeechSpec(
-        intents=intents,
-        grammar=True if grammar is None else grammar,
-        min_confidence=confidence,
-        barge_in=True if barge_in is None else barge_in,
-        retry_prompt=parts.prompt(
+    return {
+        "grammar": True if grammar is None else grammar,
+        "min_confidence": confidence,
+        "barge_in": True if barge_in is None else barge_in,
+        "retry_prompt": parts.prompt(
             body.get("retry_prompt"), f"{node_id}.speech.retry_prompt", f"{what} retry_prompt"
         ),
-        keys_prompt=parts.prompt(
+        "keys_prompt": parts.prompt(
             body.get("keys_prompt"), f"{node_id}.speech.keys_prompt", f"{what} keys_prompt"
         ),
-        pos=y.key_pos or y.pos,
-        where=where,
-    )
+    }
 
 
 def _intent(

@@ -159,6 +159,28 @@ class Menu(Interactive):
         return next((o for o in self.options if o.key == key), None)
 
 
+@dataclass(frozen=True, slots=True)
+class GatherSpeech:
+    """Speech input at a gather: the digits spoken as words, and yes/no at its confirmation.
+
+    ``yes``/``no`` (``yes_words``/``no_words`` in the file: language -> words) replace the
+    built-in answer words of those languages.
+    Thresholds, retries and keys work as at a menu (:class:`SpeechSpec`).
+    """
+
+    digits: bool = True
+    confirm: bool = True
+    grammar: bool = True
+    min_confidence: float | None = None
+    barge_in: bool = True
+    retry_prompt: Prompt | None = None
+    keys_prompt: Prompt | None = None
+    yes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    no: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    pos: Pos = field(default=_NOWHERE, compare=False)
+    where: Mapping[str, Pos] = field(default_factory=_where, compare=False)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Gather(Interactive):
     kind: str = "gather"
@@ -173,6 +195,7 @@ class Gather(Interactive):
     confirm_prompt: Prompt | None = None
     yes_key: str = "1"
     no_key: str = "2"
+    speech: GatherSpeech | None = None  # None: keys only
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,8 +354,9 @@ def node_prompts(node: AnyNode) -> Iterator[Prompt]:
         yield from node.prompts
     if isinstance(node, Menu):
         yield from (o.label for o in node.options)
-    if isinstance(node, Menu) and node.speech is not None:
-        for prompt in (node.speech.retry_prompt, node.speech.keys_prompt):
+    speech = node.speech if isinstance(node, Menu | Gather) else None
+    if speech is not None:
+        for prompt in (speech.retry_prompt, speech.keys_prompt):
             if prompt is not None:
                 yield prompt
     if isinstance(node, Interactive):

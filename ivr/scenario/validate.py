@@ -15,8 +15,10 @@ from ivr.scenario import model as m
 from ivr.scenario.graph import cycles, edges, reachable, successors
 from ivr.scenario.loader import read_scenario
 from ivr.scenario.source import Pos, Problem, ScenarioError
+from speech.answers import ANSWER_WORDS
 from speech.exceptions import IntentDefinitionError
 from speech.intents import IntentDef, IntentSet
+from speech.numbers import digit_languages
 
 SPECIAL_FIELDS = frozenset({"key", "intent", "caller", "name", "channel_switch"})
 INTERACTIVE_KINDS = (m.Menu, m.Gather, m.ChannelSwitch)
@@ -111,6 +113,8 @@ def _check_node(scenario: m.Scenario, node: m.AnyNode, err: Report) -> None:
             err(node.pos, f"{node.kind} node {node.id!r} has no options")
     if isinstance(node, m.Menu) and node.speech is not None:
         _check_speech(scenario, node, node.speech, err)
+    if isinstance(node, m.Gather) and node.speech is not None:
+        _check_gather_speech(scenario, node, node.speech, err)
     if isinstance(node, m.Gather):
         for key_name in ("yes_key", "no_key"):
             key = getattr(node, key_name)
@@ -157,6 +161,33 @@ def _check_speech(scenario: m.Scenario, node: m.Menu, speech: m.SpeechSpec, err:
         IntentSet(per_language)
     except IntentDefinitionError as exc:
         err(speech.pos, f"speech of menu {node.id!r}: {exc}")
+
+
+def _check_gather_speech(
+    scenario: m.Scenario, node: m.Gather, speech: m.GatherSpeech, err: Report
+) -> None:
+    """Spoken digits and answers exist in at least one of the scenario's languages."""
+    for side in ("yes", "no"):
+        for language in getattr(speech, side):
+            if language not in scenario.languages:
+                err(
+                    speech.where.get(f"{side}_words.{language}", speech.pos),
+                    f"speech {side}_words for undeclared language {language!r}",
+                )
+    if "confirm" in speech.where and speech.confirm and node.prefill != "confirm":
+        err(speech.where["confirm"], f"speech confirm in {node.id!r} needs prefill: confirm")
+    if speech.digits and not set(scenario.languages) & set(digit_languages()):
+        err(
+            speech.where.get("digits", speech.pos),
+            f"spoken digits are understood in {', '.join(digit_languages())} only, "
+            f"not in the scenario's languages ({', '.join(scenario.languages)})",
+        )
+    answered = set(ANSWER_WORDS) | set(speech.yes) & set(speech.no)
+    if speech.confirm and node.prefill == "confirm" and not set(scenario.languages) & answered:
+        err(
+            speech.where.get("confirm", speech.pos),
+            "no yes/no words for the scenario's languages: declare speech yes_words and no_words",
+        )
 
 
 def _check_test(scenario: m.Scenario, test: c.Test, known: set[str], pos: Pos, err: Report) -> None:
