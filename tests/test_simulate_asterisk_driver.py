@@ -26,7 +26,7 @@ from ivr.fastagi.asterisk_side import ReceivedCommand
 from ivr.fastagi.client import FakeCall
 from omnivox.config import Settings
 from omnivox.simulate import model as m
-from omnivox.simulate.asterisk import AsteriskDriver, point_agi
+from omnivox.simulate.asterisk import ON_HOLD, AsteriskDriver, point_agi
 from omnivox.simulate.asterisk_line import IDLE, AsteriskLine, agi_command, sim_step
 from omnivox.simulate.caller import Caller, Reaction
 from omnivox.simulate.heard import Transcript
@@ -239,9 +239,12 @@ async def test_the_qa_suite_passes_through_the_stand_in_asterisk(
     results = await Runner(target, AsteriskDriver(ami), concurrency=4).run(scripts)
     failed = [r for r in results if r.status != "passed"]
     assert failed == [], [(r.name, r.note, [c.steps for c in r.calls]) for r in failed]
-    assert all(w == IDLE or w == "h" or w.startswith("d:") for w in stand_in.script_writes)
+    assert all(w in (IDLE, ON_HOLD, "h") or w.startswith("d:") for w in stand_in.script_writes)
     hangup = next(r for r in results if "Hang-up" in r.name)
     assert hangup.calls[0].line.caller_hung_up
+    billing = next(r for r in results if "Billing regular" in r.name).calls[0]
+    assert billing.agent is not None and billing.agent.agent is not None
+    assert billing.agent.agent.login == "sim-billing"  # held until the router offered it
     queued = next(r for r in results if "Russian" in r.name).calls[0].line
     assert queued.variables["OMNIVOX_SKILLS"] == "general lang_ru"
     assert queued.setup_s is not None and queued.uniqueid and queued.uniqueid.endswith(";2")

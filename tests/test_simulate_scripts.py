@@ -80,11 +80,13 @@ def test_a_script_reads_into_steps_and_expectations(scenarios: ScenarioSet) -> N
     )
     steps = script.calls[0].steps
     assert steps[0] == m.ExpectPrompt(m.PromptMatch("welcome.prompt"), steps[0].pos)
-    assert steps[0].pos.line == 18
+    assert steps[0].pos.line == 20
     assert isinstance(steps[2], m.Press) and steps[2].on_hearing and steps[2].keys == "1"
     assert steps[4] == m.ExpectPrompt(m.PromptMatch(text="account ending 1632"), steps[4].pos)
     names = [e.name for e in script.calls[0].expect]
     assert names[:3] == ["status", "service", "skills"]
+    assert names[-2:] == ["agent", "screen_pop"]
+    assert script.calls[0].hold_s == m.DEFAULT_HOLD_S  # it expects an agent: it waits for one
 
 
 def test_schema_problems_point_at_the_line_and_say_what_is_wrong(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -20,6 +21,11 @@ from ivr.fastagi.client import FakeCall
 from omnivox.simulate.caller import Caller, Reaction
 from omnivox.simulate.heard import Transcript
 from omnivox.simulate.results import Line
+from speech.audio import silence
+from speech.audiosocket_client import FakeAudioSocketCall, Key, Speech
+from speech.audiosocket_client import Step as AudioStep
+from speech.exceptions import AudioError
+from speech.synthetic import synthesize
 
 Hold = Callable[[str], Awaitable[None]]
 
@@ -27,6 +33,8 @@ PLAYS = ("STREAM FILE", "CONTROL STREAM FILE")
 SAYS = ("SAY DIGITS", "SAY NUMBER")
 ASK = "WAIT FOR DIGIT"
 ENDPOS = 8000
+LEAD_MS = 300  # silence before and after a phrase
+LISTEN_MAX_S = 60.0  # a speech question that never ends
 
 
 class BuiltinDriver:
@@ -96,6 +104,9 @@ class _Session:
             self.first_command = time.perf_counter()
         self._reply = None
         assert self.fake is not None
+        if cmd.name == "EXEC" and cmd.args and cmd.args[0].lower() == "audiosocket":
+            await self._speech_question(cmd)
+            return
         if self.fake.hung_up or cmd.name not in (*PLAYS, *SAYS, ASK):
             return
         args = cmd.args
@@ -134,6 +145,37 @@ class _Session:
             self._carry = todo  # a prompt that cannot be interrupted: press at the next chance
         if self._reply is None:
             self._reply = "200 result=0" + ("" if asking else _endpos(cmd))
+
+    async def _speech_question(self, cmd: ReceivedCommand) -> None:
+        """``AudioSocket(<uuid>,<host:port>)``: connect there as Asterisk would and speak (or
+        press keys, or stay silent) while the IVR listens; the EXEC returns once it closes."""
+        assert self.fake is not None
+        todo = self.caller.listened()
+        if todo.delay:
+            await asyncio.sleep(todo.delay)
+        if todo.hangup:
+            self.fake.hangup_at = len(self.fake.commands) - 1
+            return
+        call_id, _, address = (cmd.args[1] if len(cmd.args) > 1 else "").partition(",")
+        host, _, port = address.rpartition(":")
+        script: list[AudioStep] = [Speech(silence(LEAD_MS))]
+        if todo.say is not None:
+            try:
+                pcm = await asyncio.to_thread(synthesize, todo.say, self.caller.language)
+            except AudioError as exc:
+                self.caller.speech_failed(f"cannot synthesize {todo.say!r}: {exc}")
+                self.fake.hangup_at = len(self.fake.commands) - 1
+                return
+            script += [Speech(pcm), Speech(silence(LEAD_MS))]
+        script += [Key(k) for k in todo.keys]
+        try:
+            stream = FakeAudioSocketCall(host.strip("[]"), int(port), uuid.UUID(call_id))
+            await stream.run(script, realtime=True, keep_streaming_s=LISTEN_MAX_S)
+        except (OSError, ValueError) as exc:
+            self.caller.speech_failed(f"cannot stream audio to AudioSocket {address}: {exc}")
+            self._reply = "200 result=-1"
+            return
+        self._reply = "200 result=0"
 
     def respond(self, cmd: ReceivedCommand) -> str | None:
         """The reply the gate chose (None: the scripted Asterisk's default)."""

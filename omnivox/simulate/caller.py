@@ -26,9 +26,10 @@ from omnivox.simulate.model import (
 )
 
 NO_SPEECH = (
-    "speech not available in this driver: it sends keys only, and no speech listener is"
-    " configured for omnivox simulate"
+    "say needs speech recognition, and the server has no speech_model configured: the IVR"
+    " asks with keys only"
 )
+KEYS_ONLY = "the IVR asked for a key: this question listens for keys only, not speech"
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Reaction:
     delay: float = 0.0
     key: str | None = None
     hangup: bool = False
+    say: str | None = None  # a phrase to speak (at a speech question)
+    keys: str = ""  # keys pressed at a speech question (all of the press at once)
 
 
 def matches(match: PromptMatch, prompt: HeardPrompt) -> bool:
@@ -61,11 +64,17 @@ class Caller:
     """One call's steps against what the line does."""
 
     def __init__(
-        self, steps: Sequence[Step], transcript: Transcript, *, speech_note: str = NO_SPEECH
+        self,
+        steps: Sequence[Step],
+        transcript: Transcript,
+        *,
+        speech_note: str = NO_SPEECH,
+        language: str = "en",
     ) -> None:
         self.results = [StepResult(step, i + 1) for i, step in enumerate(steps)]
         self.transcript = transcript
         self.speech_note = speech_note
+        self.language = language  # the voice a ``say`` is spoken in
         self.aborted = False
         self._at = 0  # the current step
         self._typed = 0  # keys of the current press already pressed
@@ -137,6 +146,45 @@ class Caller:
                 case Say():
                     return self._abort(self.speech_note, delay)
         return Reaction(delay)  # nothing left to do: silence
+
+    def listened(self) -> Reaction:
+        """The IVR listens for speech or keys (a speech question; its prompt plays on the
+        audio stream, not as prompts the caller can name)."""
+        if self.aborted:
+            return Reaction()
+        delay = 0.0
+        while (step := self._step()) is not None:
+            match step:
+                case ExpectPrompt():
+                    why = f"the IVR listened for speech before {step.match} was heard"
+                    return self._abort(why, delay)
+                case Press(on_hearing=True) | Press(during=PromptMatch()) if self._typed == 0:
+                    return self._abort("the IVR listened for speech before the key was said", delay)
+                case Press():
+                    keys = step.keys[self._typed :]
+                    self._pass(f"pressed {step.keys} (at a speech question)", heard_all=True)
+                    return Reaction(delay, keys=keys)
+                case Say():
+                    self._pass(f"said {step.phrase!r} (at a speech question)", heard_all=True)
+                    return Reaction(delay, say=step.phrase)
+                case Wait():
+                    delay += step.seconds
+                    self._pass("waited")
+                case Silence():
+                    self._pass("stayed silent; the question timed out", heard_all=True)
+                    return Reaction(delay)
+                case HangUp():
+                    self._pass("hung up at a speech question")
+                    return Reaction(delay, hangup=True)
+        return Reaction(delay)
+
+    def speech_failed(self, why: str) -> None:
+        """The audio of the previous step could not be sent: it fails, and the call ends."""
+        done = [r for r in self.results if r.status == "passed"]
+        if done:
+            done[-1].status, done[-1].detail = "failed", why
+        self.aborted = True
+        self._at = len(self.results)
 
     def ended(self) -> None:
         """The call is over; a step still waiting fails, the ones after it are not reached."""

@@ -19,7 +19,7 @@ from omnivox.errors import OmnivoxError
 from omnivox.simulate import junit
 from omnivox.simulate.asterisk import AsteriskDriver, point_agi
 from omnivox.simulate.builtin import BuiltinDriver
-from omnivox.simulate.caller import NO_SPEECH
+from omnivox.simulate.caller import KEYS_ONLY, NO_SPEECH
 from omnivox.simulate.clock import DEFAULT_TIME
 from omnivox.simulate.loadtest import run_load, same_clock
 from omnivox.simulate.model import Script
@@ -175,13 +175,8 @@ async def session(
 
 
 def speech_note(settings: Settings) -> str:
-    """Why a ``say`` step fails: no driver sends audio yet, configured model or not."""
-    if settings.speech_model is None:
-        return NO_SPEECH
-    return (
-        "speech not available in this driver: a speech model is configured"
-        f" ({settings.speech_model}), but omnivox simulate cannot send it audio yet"
-    )
+    """Why a ``say`` step fails at a question that asks for keys."""
+    return NO_SPEECH if settings.speech_model is None else KEYS_ONLY
 
 
 def _addr(bind: Bind) -> tuple[str, int]:

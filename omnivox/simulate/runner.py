@@ -203,7 +203,9 @@ class Runner:
     async def place(
         self, scenario: str, number: str, plan: CallPlan, transcript: Transcript, n: int
     ) -> CallResult:
-        caller = Caller(plan.steps, transcript, speech_note=self.speech_note)
+        loaded = self.target.scenarios.get(scenario)
+        language = loaded.default_language if loaded is not None else "en"
+        caller = Caller(plan.steps, transcript, speech_note=self.speech_note, language=language)
         desk = self.target.desk
         hold: Hold | None = None
         if desk is not None:
