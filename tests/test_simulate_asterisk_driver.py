@@ -27,7 +27,7 @@ from ivr.fastagi.client import FakeCall
 from omnivox.config import Settings
 from omnivox.simulate import model as m
 from omnivox.simulate.asterisk import ON_HOLD, AsteriskDriver, point_agi
-from omnivox.simulate.asterisk_line import IDLE, AsteriskLine, agi_command, sim_step
+from omnivox.simulate.asterisk_line import IDLE, AsteriskLine, agi_command, say_step, sim_step
 from omnivox.simulate.caller import Caller, Reaction
 from omnivox.simulate.heard import Transcript
 from omnivox.simulate.runner import Runner
@@ -323,3 +323,15 @@ def test_sim_script_steps_and_agi_commands_as_events_report_them() -> None:
     assert (cmd.name, cmd.args) == ("STREAM FILE", ("omnivox/abc", "0123456789*#"))
     encoded = agi_command("SAY%20DIGITS%201%20%220123456789*%23%22")
     assert (encoded.name, encoded.args) == ("SAY DIGITS", ("1", "0123456789*#"))
+
+
+def test_a_speech_question_plays_the_phrase_or_sends_the_keys() -> None:
+    line = line_with([m.Say("티비"), m.Press("42")])
+    line.on_event("AGIExecStart", agi("EXEC AudioSocket 0b6f0c1e-0000-4000-8000-000000000001,h:1"))
+    assert list(line.todo) == [Reaction(say="티비")]
+    assert say_step("omnivox/sim-say-1") == f"p:omnivox/sim-say-1^{IDLE}"
+    line.todo.popleft()
+    line.on_event("AGIExecStart", agi("EXEC AudioSocket 0b6f0c1e-0000-4000-8000-000000000002,h:1"))
+    assert list(line.todo) == [Reaction(keys="42")]
+    assert sim_step(line.todo[0]) == f"d:42^{IDLE}"
+    assert [r.status for r in line.caller.results] == ["passed", "passed"]

@@ -14,13 +14,18 @@ import contextlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
-from omnivox.simulate.asterisk_line import IDLE, TICK_S, AsteriskLine, sim_step
+from omnivox.simulate.asterisk_line import IDLE, TICK_S, AsteriskLine, say_step, sim_step
 from omnivox.simulate.caller import Caller
 from omnivox.simulate.results import Line
 from routing.ami import AMIClient, AMIError, AMIMessage
+from speech.audio import silence
+from speech.exceptions import AudioError
+from speech.synthetic import synthesize
 
 Hold = Callable[[str], Awaitable[None]]
+LEAD_MS = 300  # silence around a spoken phrase
 ON_HOLD = "w:3600"  # the caller's half just listens while the driver holds the line
 
 IVR_CHANNEL = "Local/s@omnivox-ivr"
@@ -50,8 +55,12 @@ class AsteriskDriver:
         call_timeout: float = 180.0,
         key_timeout: float = 5.0,
         refresh_s: float = 10.0,
+        sounds: Path | None = None,
+        sound_prefix: str = "omnivox",
     ) -> None:
         self.ami = ami
+        self.sounds = sounds  # Asterisk's sounds directory (where ``say`` phrases are written)
+        self.sound_prefix = sound_prefix
         self.call_timeout = call_timeout
         self.key_timeout = key_timeout  # a key not read by then is taken as lost
         self.refresh_s = refresh_s
@@ -128,6 +137,9 @@ class AsteriskDriver:
                 if reaction.delay:
                     await asyncio.sleep(reaction.delay)
                 step = sim_step(reaction)
+                if reaction.say is not None:
+                    sound = await self._phrase(reaction.say, state.caller)
+                    step = say_step(sound) if sound is not None else "h"
                 if step is not None:
                     await self._script(state, step)
                     last_write = sent_at = time.perf_counter()
@@ -147,6 +159,22 @@ class AsteriskDriver:
             if idle and not hanging and state.caller_channel is not None:
                 await self._script(state, IDLE)
                 last_write = now
+
+    async def _phrase(self, phrase: str, caller: Caller) -> str | None:
+        """Synthesize ``phrase`` into Asterisk's sounds; its playback name (None: failed,
+        and the caller's step says why)."""
+        if self.sounds is None:
+            caller.speech_failed("say needs Asterisk's sounds directory (the sounds setting)")
+            return None
+        name = f"sim-say-{secrets.token_hex(6)}"
+        try:
+            pcm = await asyncio.to_thread(synthesize, phrase, caller.language)
+            audio = silence(LEAD_MS) + pcm + silence(LEAD_MS)
+            await asyncio.to_thread((self.sounds / f"{name}.sln").write_bytes, audio)
+        except (AudioError, OSError) as exc:
+            caller.speech_failed(f"cannot synthesize {phrase!r} into {self.sounds}: {exc}")
+            return None
+        return f"{self.sound_prefix}/{name}" if self.sound_prefix else name
 
     async def _script(self, state: AsteriskLine, script: str) -> None:
         if state.caller_channel is not None:

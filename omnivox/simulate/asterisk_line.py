@@ -39,7 +39,14 @@ def sim_step(reaction: Reaction) -> str | None:
         return "h"
     if reaction.key is not None:
         return f"d:{reaction.key}^{IDLE}"
+    if reaction.keys:
+        return f"d:{reaction.keys}^{IDLE}"
     return None
+
+
+def say_step(sound: str) -> str:
+    """The ``SIM_SCRIPT`` that plays the caller's phrase (a file in Asterisk's sounds)."""
+    return f"p:{sound}^{IDLE}"
 
 
 class AsteriskLine:
@@ -114,6 +121,11 @@ class AsteriskLine:
             self.transcript.digits(args[0] if args else "")
             said = args[0] if cmd.name == "SAY DIGITS" and args else None
             reaction = self.caller.heard(escape, said)
+        elif cmd.name == "EXEC" and args and args[0].lower() == "audiosocket":
+            reaction = self.caller.listened()  # a speech question: the prompt is on the stream
+            if reaction.say is not None or reaction.keys:
+                self.todo.append(reaction)
+                return
         elif cmd.name == ASK:
             if self.in_flight is not None or any(r.key for r in self.todo):
                 return  # a key already on its way answers this question

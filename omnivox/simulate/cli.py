@@ -157,7 +157,12 @@ async def session(
     )
     await ami.connect()
     try:
-        driver = AsteriskDriver(ami, call_timeout=call_timeout)
+        driver = AsteriskDriver(
+            ami,
+            call_timeout=call_timeout,
+            sounds=settings.sounds,
+            sound_prefix=settings.sound_prefix,
+        )
         if server is not None:
             async with running(settings, server) as target:
                 yield target, driver  # Asterisk already sends omnivox-ivr calls to that server
