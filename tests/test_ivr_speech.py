@@ -24,7 +24,7 @@ from speech.audiosocket_client import FakeAudioSocketCall, Key, Speech, Step
 from speech.listener import SpeechListener
 from speech.recognizer import RecognizerPool, SpeechModel
 from speech.synthetic import korean_model_path, synthesize, tools_available
-from tests.ivr_helpers import running_clock
+from tests.ivr_helpers import billing_heavy_customer, running_clock
 
 MODEL_PATH = korean_model_path()
 pytestmark = pytest.mark.skipif(
@@ -104,11 +104,13 @@ class Caller:
         return None
 
 
-async def place(ivr: FastAGIServer, caller: Caller, digits: str = "") -> FakeCall:
+async def place(
+    ivr: FastAGIServer, caller: Caller, digits: str = "", script: str = "speech_ko"
+) -> FakeCall:
     call = FakeCall(
         HOST,
         ivr.port,
-        script="speech_ko",
+        script=script,
         callerid=CALLER,
         digits=digits,
         gate=caller.gate,
@@ -194,3 +196,77 @@ async def test_without_a_speech_input_the_menu_is_keys_only(
         call = await place(server, caller, digits="1")
     assert call.variables["OMNIVOX_QUEUE"] == "tv_support"
     assert not caller.streams and "EXEC" not in call.names
+
+
+# --- the account confirmation (a gather with prefill: confirm) -----------------------------
+
+ACCOUNT = "4321"
+
+
+async def known_caller(store: CustomerStore) -> int:
+    return await billing_heavy_customer(store, CALLER, running_clock()(), account=ACCOUNT)
+
+
+async def test_a_spoken_yes_confirms_the_account_on_file(
+    ivr: FastAGIServer, sqlite_store: CustomerStore
+) -> None:
+    await known_caller(sqlite_store)
+    caller = Caller([said("네")])
+    call = await place(ivr, caller, script="account_ko")
+    assert call.variables["OMNIVOX_QUEUE"] == "billing"
+    assert not [c for c in call.commands if c.name in ("STREAM FILE", "WAIT FOR DIGIT")]
+    journey = await sqlite_store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None
+    assert journey.inputs["account_number"] == {"value": ACCOUNT, "source": "profile"}
+    confirmed = next(s for s in journey.path if s["detail"].get("prefill") == "confirmed")
+    assert confirmed["input"] == "speech:yes"
+    assert confirmed["detail"]["via"] == "speech"
+    assert confirmed["detail"]["transcript"] == "네"
+    assert confirmed["detail"]["confidence"] >= 0.6
+    # The question, the account's digits included, went down the socket as audio.
+    assert duration_ms(bytes(caller.streams[0].received_audio)) > 0
+
+
+async def test_a_spoken_no_asks_for_the_account_which_keys_answer_on_the_stream(
+    ivr: FastAGIServer, sqlite_store: CustomerStore
+) -> None:
+    await known_caller(sqlite_store)
+    typed: list[Step] = [Speech(silence(400)), *(Key(k) for k in "5678#")]
+    caller = Caller([said("아니요")], typed)
+    call = await place(ivr, caller, script="account_ko")
+    assert call.variables["OMNIVOX_QUEUE"] == "billing"
+    assert len(caller.streams) == 2  # the account question listened for speech too
+    journey = await sqlite_store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None
+    declined = next(s for s in journey.path if s["detail"].get("prefill") == "declined")
+    assert (declined["input"], declined["detail"]["transcript"]) == ("speech:no", "아니요")
+    assert journey.inputs["account_number"] == {"value": "5678", "source": "voice"}
+
+
+async def test_a_key_answers_the_spoken_confirmation(
+    ivr: FastAGIServer, sqlite_store: CustomerStore
+) -> None:
+    await known_caller(sqlite_store)
+    call = await place(ivr, Caller([Speech(silence(300)), Key("1")]), script="account_ko")
+    assert call.variables["OMNIVOX_QUEUE"] == "billing"
+    journey = await sqlite_store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None
+    confirmed = next(s for s in journey.path if s["detail"].get("prefill") == "confirmed")
+    assert confirmed["input"] == "1" and "via" not in confirmed["detail"]
+
+
+async def test_spoken_digits_of_the_wrong_length_are_asked_again_then_keys(
+    ivr: FastAGIServer, sqlite_store: CustomerStore
+) -> None:
+    """An unknown caller is asked for the account; in the digits grammar 티비 comes out as
+    two digits, not four: asked again by voice once, then with keys only, played by Asterisk."""
+    caller = Caller([said("티비")], [said("티비")])
+    call = await place(ivr, caller, digits="5678#", script="account_ko")
+    assert call.variables["OMNIVOX_QUEUE"] == "billing"
+    assert len(caller.streams) == 2 and "STREAM FILE" in call.names
+    journey = await sqlite_store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None
+    results = [s["detail"].get("result") for s in journey.path]
+    assert results[:4] == ["entered", "speech_unsure", "speech_to_keys", "collected"]
+    assert journey.path[1]["detail"]["transcript"]  # what was heard is kept
+    assert journey.inputs["account_number"] == {"value": "5678", "source": "voice"}
