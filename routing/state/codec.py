@@ -146,31 +146,33 @@ def decode_agent(agent_id: str, fields: Mapping[str, str]) -> AgentView:
 
 
 def contact_data(contact: Contact) -> str:
-    """The contact's static part as JSON (``excluded`` is kept apart: it changes)."""
-    return json.dumps(
-        {
-            "service": contact.service,
-            "entered_at": float(contact.entered_at),
-            "customer_id": contact.customer_id,
-            "vip": contact.vip,
-            "segment": contact.segment,
-            "intent": contact.intent,
-            "required": dict(contact.required),
-            "priority": contact.priority,
-            "language": contact.language,
-        },
-        sort_keys=True,
-    )
+    """The contact's static part as compact JSON: fields at their default are left out, and
+    so is the customer (the waiting-list member carries it), because every decision reads
+    these bytes through Redis's Lua. ``excluded`` is kept apart: it changes."""
+    d: dict[str, Any] = {"service": contact.service, "entered_at": float(contact.entered_at)}
+    optional: dict[str, tuple[Any, Any]] = {  # field: (value, default)
+        "vip": (contact.vip, False),
+        "segment": (contact.segment, None),
+        "intent": (contact.intent, None),
+        "required": (dict(contact.required), {}),
+        "priority": (contact.priority, 0),
+        "language": (contact.language, None),
+    }
+    d.update((k, v) for k, (v, default) in optional.items() if v != default)
+    return json.dumps(d, sort_keys=True, separators=(",", ":"))
 
 
-def contact_from(contact_id: str, data: str, rejected: str | None) -> Contact:
-    """A core :class:`Contact` from its JSON data and its ``rejected`` JSON list."""
+def contact_from(
+    contact_id: str, data: str, rejected: str | None, customer_id: str | None = None
+) -> Contact:
+    """A core :class:`Contact` from its JSON data (older records also carry the customer)
+    and its ``rejected`` JSON list."""
     d = json.loads(data)
     return Contact(
         id=contact_id,
         service=d["service"],
         entered_at=d["entered_at"],
-        customer_id=d.get("customer_id"),
+        customer_id=d.get("customer_id", customer_id),
         vip=d.get("vip", False),
         segment=d.get("segment"),
         intent=d.get("intent"),
@@ -183,8 +185,8 @@ def contact_from(contact_id: str, data: str, rejected: str | None) -> Contact:
 
 def contact_from_member(member: str) -> Contact:
     """A core :class:`Contact` from a waiting-list member (see :mod:`routing.state.lua`)."""
-    contact_id, _customer, rejected, data = member.split("\n", 3)
-    return contact_from(contact_id, data, rejected)
+    contact_id, customer, rejected, data = member.split("\n", 3)
+    return contact_from(contact_id, data, rejected, customer or None)
 
 
 def decode_contact(contact_id: str, fields: Mapping[str, str]) -> ContactView:

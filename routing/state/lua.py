@@ -16,8 +16,13 @@ must not contain line feeds (the store checks).
 Keys are derived inside the scripts, so this needs a single Redis (or a cluster where the
 prefix carries a hash tag, e.g. ``omnivox:{routing}:``). Times and scores travel as the
 strings Python wrote; Lua never formats a time it was given, so nothing loses precision.
-Hashes and lists come back as one JSON string (``cjson``): the client parses one bulk reply
-instead of hundreds of small ones. Errors come back as ``NOTFOUND``/``CONFLICT``/``STALE``.
+Hashes come back as one JSON string (``cjson``); waiting lists come back as they are
+(arrays of members): joining or JSON-encoding members in Lua costs Redis more than sending
+them, and a C parser (hiredis) reads them at once. Errors come back as
+``NOTFOUND``/``CONFLICT``/``STALE``.
+
+Scripts touch as little as they can: an agent's ready indexes are only written when the
+agent becomes offerable or stops being so, and each transition writes a hash once.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ end
 local function join_member(id, customer, rejected, data)
   return id .. '\n' .. customer .. '\n' .. rejected .. '\n' .. data
 end
+local function member_customer(m) return string.match(m, '^[^\n]*\n([^\n]*)\n') end
+local function member_rejected(m) return string.match(m, '^[^\n]*\n[^\n]*\n([^\n]*)\n') end
 
 local function contact_fields(cid)
   local t = redis.call('HGETALL', ckey(cid))
@@ -60,16 +67,16 @@ local function contact_json(cid) return cjson.encode(contact_fields(cid)) end
 -- ([customer, value] flattened)
 local function heads(names, stop)
   local lists, seen, customers = {}, {}, {}
-  for _, name in ipairs(names) do
+  for i, name in ipairs(names) do
     local members = redis.call('ZRANGE', P .. 'w:' .. name, 0, stop)
     for _, m in ipairs(members) do
-      local _, customer = split_member(m)
+      local customer = member_customer(m)
       if customer ~= '' and not seen[customer] then
         seen[customer] = true
         customers[#customers + 1] = customer
       end
     end
-    lists[#lists + 1] = members
+    lists[i] = members
   end
   local affinity = {}
   if #customers > 0 then
@@ -92,22 +99,38 @@ local function index_ready(id, on)
   end
 end
 
-local function sync_ready(id)
-  local f = redis.call('HMGET', akey(id), 'state', 'reachable', 'contact')
-  index_ready(id, f[1] == 'ready' and f[2] == '1' and f[3] == '')
+-- the ready indexes follow the agent's hash; written only when offerability changes
+-- (`ready` and every `ready:<service>` always change together)
+local function sync_ready(id, offerable)
+  if offerable == nil then
+    local f = redis.call('HMGET', akey(id), 'state', 'reachable', 'contact')
+    offerable = f[1] == 'ready' and f[2] == '1' and f[3] == ''
+  end
+  if (redis.call('SISMEMBER', P .. 'ready', id) == 1) ~= offerable then
+    index_ready(id, offerable)
+  end
 end
 
-local function move(id, state, reason, now)
+-- the agent's state changes, with its version, wrap-up and ready indexes, in one write;
+-- contact: the contact the agent now holds ('' none, nil unchanged); wrap_until: the end of
+-- the wrap-up when state is 'wrap_up'
+local function move(id, state, reason, now, contact, wrap_until)
   local h = akey(id)
+  local f = redis.call('HMGET', h, 'version', 'wrap_until', 'reachable', 'contact')
   if state ~= 'not_ready' then reason = '' end
-  redis.call('HSET', h, 'state', state, 'reason', reason, 'state_since', now)
-  if state == 'ready' then redis.call('HSET', h, 'idle_since', now) end
-  if state ~= 'wrap_up' then
-    redis.call('HSET', h, 'wrap_until', '')
+  local w = {'HSET', h, 'state', state, 'reason', reason, 'state_since', now,
+    'version', string.format('%d', tonumber(f[1]) + 1)}
+  if state == 'ready' then w[#w + 1] = 'idle_since'; w[#w + 1] = now end
+  if contact then w[#w + 1] = 'contact'; w[#w + 1] = contact else contact = f[4] end
+  if state == 'wrap_up' then
+    w[#w + 1] = 'wrap_until'; w[#w + 1] = wrap_until
+    redis.call('ZADD', P .. 'wrap', wrap_until, id)
+  elseif f[2] ~= '' then
+    w[#w + 1] = 'wrap_until'; w[#w + 1] = ''
     redis.call('ZREM', P .. 'wrap', id)
   end
-  redis.call('HINCRBY', h, 'version', 1)
-  sync_ready(id)
+  redis.call(unpack(w))
+  sync_ready(id, state == 'ready' and f[3] == '1' and contact == '')
 end
 
 local function release(cid, now, reason)
@@ -125,10 +148,8 @@ local function release(cid, now, reason)
     'expires', '', 'member', member)
   for _, s in ipairs(cjson.decode(c[3])) do redis.call('ZADD', P .. 'w:' .. s, c[2], member) end
   redis.call('ZREM', P .. 'resv', cid)
-  local ah = akey(aid)
-  if redis.call('HGET', ah, 'contact') == cid then
-    redis.call('HSET', ah, 'contact', '')
-    move(aid, 'not_ready', reason, now)
+  if redis.call('HGET', akey(aid), 'contact') == cid then
+    move(aid, 'not_ready', reason, now, '')
   end
   return {cid, aid, seq}
 end
@@ -201,13 +222,17 @@ local h = ckey(id)
 if redis.call('EXISTS', h) == 1 then
   return redis.error_reply('CONFLICT contact ' .. id .. ' is already queued')
 end
-redis.call('HSET', h, 'score', score, 'queues', queues, 'phase', 'waiting', 'agent', '',
-  'token', '', 'offered_at', '', 'expires', '', 'answered_at', '', 'customer', customer,
-  'wrap', wrap, 'member', member)
-for i = 10, #ARGV, 2 do redis.call('HSET', h, 'm:' .. ARGV[i], ARGV[i + 1]) end
+local fields = {'score', score, 'queues', queues, 'phase', 'waiting', 'agent', '', 'token', '',
+  'offered_at', '', 'expires', '', 'answered_at', '', 'customer', customer, 'wrap', wrap,
+  'member', member}
+for i = 10, #ARGV, 2 do  -- meta keys are distinct (a dict on the Python side)
+  fields[#fields + 1] = 'm:' .. ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+end
+redis.call('HSET', h, unpack(fields))
 redis.call('ZADD', P .. 'w:' .. service, score, member)
 redis.call('SADD', P .. 'contacts', id)
-return contact_json(id)
+return cjson.encode(fields)
 """
 
 LIST_UNDER = r"""
@@ -236,66 +261,62 @@ return contact_json(id)
 REMOVE_CONTACT = r"""
 local now, id = ARGV[2], ARGV[3]
 local h = ckey(id)
-if redis.call('EXISTS', h) == 0 then return false end
-local fields = contact_json(id)
-local f = redis.call('HMGET', h, 'phase', 'agent', 'queues', 'wrap', 'member')
+local flat = redis.call('HGETALL', h)
+if #flat == 0 then return false end
+local f = {}
+for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
 local seq = redis.call('INCR', P .. 'seq')
-for _, s in ipairs(cjson.decode(f[3])) do redis.call('ZREM', P .. 'w:' .. s, f[5]) end
-redis.call('ZREM', P .. 'resv', id)
+for _, s in ipairs(cjson.decode(f.queues)) do redis.call('ZREM', P .. 'w:' .. s, f.member) end
+if f.phase == 'offered' then redis.call('ZREM', P .. 'resv', id) end
 local outcome = 'abandoned'
-if f[1] == 'active' then outcome = 'ended' end
+if f.phase == 'active' then outcome = 'ended' end
 local agent_state = ''
-if f[2] ~= '' then
-  local ah = akey(f[2])
-  if redis.call('HGET', ah, 'contact') == id then
-    redis.call('HSET', ah, 'contact', '')
-    local wrap = tonumber(f[4])
-    if f[1] == 'active' and wrap > 0 then
-      local ends = tonumber(now) + wrap
-      move(f[2], 'wrap_up', '', now)
-      redis.call('HSET', ah, 'wrap_until', ends)
-      redis.call('ZADD', P .. 'wrap', ends, f[2])
-    else
-      move(f[2], 'ready', '', now)
-    end
-    agent_state = redis.call('HGET', ah, 'state')
+if f.agent ~= '' and redis.call('HGET', akey(f.agent), 'contact') == id then
+  local wrap = tonumber(f.wrap)
+  if f.phase == 'active' and wrap > 0 then
+    agent_state = 'wrap_up'
+    move(f.agent, agent_state, '', now, '', tonumber(now) + wrap)
+  else
+    agent_state = 'ready'
+    move(f.agent, agent_state, '', now, '')
   end
 end
 redis.call('DEL', h)
 redis.call('SREM', P .. 'contacts', id)
-return {seq, outcome, agent_state, fields}
+return {seq, outcome, agent_state, cjson.encode(flat)}
 """
 
 RESERVE = r"""
 local now, cid, aid, expires = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local ah, ch = akey(aid), ckey(cid)
-if redis.call('EXISTS', ah) == 0 then return {0, 'no_agent'} end
-if redis.call('EXISTS', ch) == 0 then return {0, 'no_contact'} end
 local a = redis.call('HMGET', ah, 'state', 'reachable', 'contact')
+if not a[1] then return {0, 'no_agent'} end
+local c = redis.call('HMGET', ch, 'phase', 'queues', 'member')
+if not c[1] then return {0, 'no_contact'} end
 if a[3] ~= '' then return {0, 'agent_busy'} end
 if a[1] ~= 'ready' then return {0, 'agent_not_ready'} end
 if a[2] ~= '1' then return {0, 'agent_unreachable'} end
-local c = redis.call('HMGET', ch, 'phase', 'queues', 'member')
 if c[1] ~= 'waiting' then return {0, 'contact_not_waiting'} end
-local _, _, rejected = split_member(c[3])
-for _, r in ipairs(cjson.decode(rejected)) do
-  if r == aid then return {0, 'rang_out'} end
+local rejected = member_rejected(c[3])
+if rejected ~= '[]' then
+  for _, r in ipairs(cjson.decode(rejected)) do
+    if r == aid then return {0, 'rang_out'} end
+  end
 end
 local seq = redis.call('INCR', P .. 'seq')
 for _, s in ipairs(cjson.decode(c[2])) do redis.call('ZREM', P .. 'w:' .. s, c[3]) end
 redis.call('HSET', ch, 'phase', 'offered', 'agent', aid, 'token', seq, 'offered_at', now,
   'expires', expires)
 redis.call('ZADD', P .. 'resv', expires, cid)
-redis.call('HSET', ah, 'contact', cid)
-move(aid, 'reserved', '', now)
+move(aid, 'reserved', '', now, cid)
 return {1, seq}
 """
 
 _OFFERED = r"""
 local now, cid, token = ARGV[2], ARGV[3], ARGV[4]
 local ch = ckey(cid)
-if redis.call('EXISTS', ch) == 0 then return redis.error_reply('NOTFOUND no contact ' .. cid) end
 local c = redis.call('HMGET', ch, 'phase', 'agent', 'token', 'customer')
+if not c[1] then return redis.error_reply('NOTFOUND no contact ' .. cid) end
 if c[1] ~= 'offered' then
   return redis.error_reply('CONFLICT contact ' .. cid .. ' is ' .. c[1] .. ', not offered')
 end
@@ -350,7 +371,7 @@ HEADS = r"""
 local names = {}
 for i = 3, #ARGV do names[#names + 1] = ARGV[i] end
 local lists, affinity = heads(names, tonumber(ARGV[2]))
-return cjson.encode({lists, affinity})
+return {lists, affinity}
 """
 
 READY_HEADS = r"""
@@ -366,7 +387,7 @@ if f[1] == 'reserved' or f[1] == 'on_call' then
 end
 if f[1] ~= 'ready' then move(id, 'ready', '', now) end
 local lists, affinity = heads(cjson.decode(f[3]), stop)
-return cjson.encode({redis.call('HGETALL', h), lists, affinity})
+return {hash(h), lists, affinity}
 """
 
 READ_CONTACTS = r"""

@@ -185,8 +185,8 @@ class RedisState(RoutingState):
             str(k - 1),
             "" if expect_version is None else str(expect_version),
         )
-        fields, lists, flat_affinity = json.loads(raw)
-        view = decode_agent(agent_id, pairs(fields))
+        fields, lists, flat_affinity = raw
+        view = decode_agent(agent_id, _fields(fields))
         return view, self._heads(sorted(view.agent.services), lists, flat_affinity)
 
     async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:
@@ -283,13 +283,14 @@ class RedisState(RoutingState):
         return sorted(views, key=lambda v: (v.contact.entered_at, v.id))
 
     async def _lists(self, services: Sequence[str], stop: int) -> Heads:
-        lists, flat_affinity = json.loads(await self._run("heads", str(stop), *services))
+        lists, flat_affinity = await self._run("heads", str(stop), *services)
         return self._heads(services, lists, flat_affinity)
 
     def _heads(self, services: Sequence[str], lists: list[Any], flat_affinity: Any) -> Heads:
+        contact = self._contact
         by_service: dict[str, list[Contact]] = {}
         for name, rows in zip(services, lists, strict=True):
-            by_service[name] = [self._contact(member) for member in rows]
+            by_service[name] = [contact(text(member)) for member in rows]
         return Heads(by_service, _affinity(pairs(flat_affinity)))
 
     async def waiting(self, service: str, limit: int | None = None) -> list[Contact]:
