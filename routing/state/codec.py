@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from routing.core.model import Agent, AgentState, Contact, Service
@@ -189,15 +189,19 @@ def contact_from_member(member: str) -> Contact:
     return contact_from(contact_id, data, rejected, customer or None)
 
 
-def decode_contact(contact_id: str, fields: Mapping[str, str]) -> ContactView:
-    """A :class:`ContactView` from its Redis hash."""
+def decode_contact(
+    contact_id: str,
+    fields: Mapping[str, str],
+    from_member: Callable[[str], Contact] = contact_from_member,
+) -> ContactView:
+    """A :class:`ContactView` from its Redis hash (``from_member``: a caching decoder)."""
     phase = fields["phase"]
     if phase not in PHASES:
         raise StateError(f"contact {contact_id}: corrupt phase {phase!r}")
     token = fields.get("token")
     meta = {k[2:]: json.loads(v) for k, v in fields.items() if k.startswith("m:")}
     return ContactView(
-        contact=contact_from_member(fields["member"]),
+        contact=from_member(fields["member"]),
         phase=cast(Phase, phase),
         queues=tuple(json.loads(fields["queues"])),
         agent_id=fields.get("agent") or None,

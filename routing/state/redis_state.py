@@ -133,6 +133,9 @@ class RedisState(RoutingState):
             contact = self._cache[member] = contact_from_member(member)
         return contact
 
+    def _view(self, contact_id: str, fields: Mapping[str, str]) -> ContactView:
+        return decode_contact(contact_id, fields, self._contact)
+
     # --- agents ---------------------------------------------------------------------------
 
     async def put_agent(self, agent: Agent) -> AgentView:
@@ -232,19 +235,17 @@ class RedisState(RoutingState):
             fmt(service.wrap_up_s),
             *[x for kv in extra.items() for x in kv],
         )
-        return decode_contact(contact.id, _fields(raw))
+        return self._view(contact.id, _fields(raw))
 
     async def list_under(self, contact_id: str, service: str) -> ContactView:
         if service not in self.services:
             raise StateError(f"unknown service {service!r}")
-        return decode_contact(
-            contact_id, _fields(await self._run("list_under", contact_id, service))
-        )
+        return self._view(contact_id, _fields(await self._run("list_under", contact_id, service)))
 
     async def update_meta(self, contact_id: str, meta: Mapping[str, Any]) -> ContactView:
         extra = check_meta(meta)
         raw = await self._run("update_meta", contact_id, *[x for kv in extra.items() for x in kv])
-        return decode_contact(contact_id, _fields(raw))
+        return self._view(contact_id, _fields(raw))
 
     async def remove_contact(self, contact_id: str) -> Removed | None:
         now = self.clock()
@@ -252,7 +253,7 @@ class RedisState(RoutingState):
         if raw is None:
             return None
         seq, outcome, agent_state, fields = raw
-        view = decode_contact(contact_id, _fields(fields))
+        view = self._view(contact_id, _fields(fields))
         state = text(agent_state)
         return Removed(
             view=view,
@@ -269,7 +270,7 @@ class RedisState(RoutingState):
             chunk = ids[start : start + 500]
             rows = json.loads(await self._run("read_contacts", *chunk))
             views.extend(
-                decode_contact(c, pairs(f)) for c, f in zip(chunk, rows or [], strict=True) if f
+                self._view(c, pairs(f)) for c, f in zip(chunk, rows or [], strict=True) if f
             )
         return views
 
@@ -327,7 +328,7 @@ class RedisState(RoutingState):
             "confirm", fmt(self.clock()), contact_id, "" if token is None else str(token)
         )
         seq, fields = raw
-        return Confirmed(decode_contact(contact_id, _fields(fields)), int(seq))
+        return Confirmed(self._view(contact_id, _fields(fields)), int(seq))
 
     async def release(
         self, contact_id: str, *, token: int | None = None, reason: str = MISSED
