@@ -198,7 +198,8 @@ async def wrapup(request: web.Request) -> web.Response:
         raise error(409, "conflict", str(exc)) from None
     saved = record.data.get("submission") == submission
     names = await request.app[AGENTS].names({int(contact["agent_id"])})
-    body = {"interaction": popview.timeline_item(record, names), "duplicate": not saved}
+    item = popview.timeline_item(record, names) | {"this_call": True}
+    body = {"interaction": item, "duplicate": not saved}
     return web.json_response(body, status=201 if saved else 200)
 
 

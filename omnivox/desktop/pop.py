@@ -136,7 +136,14 @@ async def build_pop(
     known = await agents.many(wanted | ({int(agent_id)} if agent_id is not None else set()))
     chosen = known.get(int(agent_id)) if agent_id is not None else None
     names = {i: a.name for i, a in known.items() if i in wanted}
-    items = [popview.timeline_item(i, names) for i in timeline.items]
+    # the IVR stored this call's own voice interaction before handing it over: it is this
+    # contact, shown as such, not one of the customer's open matters
+    this_call = view["journey_id"]
+    items = [
+        popview.timeline_item(i, names)
+        | {"this_call": this_call is not None and i.journey_id == this_call}
+        for i in timeline.items
+    ]
     if customer is not None and customer_id != customer.id:
         view["customer_id"] = customer.id  # the profile it was merged into
     match = str(contact.get("match") or "known")
@@ -147,7 +154,7 @@ async def build_pop(
         "customer": None if customer is None else popview.customer_card(customer, match),
         "unknown": popview.unknown_card(view["caller"]) if customer is None else None,
         "timeline": {"items": items, "next_cursor": timeline.next_cursor},
-        "open_matters": [i for i in items if i["open"]],
+        "open_matters": [i for i in items if i["open"] and not i["this_call"]],
         "intents": popview.intent_summary(intents),
         "journey": None
         if journey_record is None

@@ -112,7 +112,8 @@ const Render = (function () {
 
   function item(t) {
     const who = t.agent ? t.agent.name || "agent " + t.agent.id : null;
-    return h("li", { class: "tl-item" + (t.open ? " open" : ""), "data-channel": t.channel },
+    return h("li", { class: "tl-item" + (t.open ? " open" : "") + (t.this_call ? " this-call" : ""),
+      "data-channel": t.channel },
       icon(t.channel),
       h("div", { class: "tl-body" },
         h("div", { class: "tl-head" },
@@ -123,7 +124,8 @@ const Render = (function () {
         t.summary ? h("p", { class: "tl-summary", text: t.summary }) : null,
         h("div", { class: "tl-meta" },
           t.outcome ? h("span", { class: "outcome outcome-" + t.outcome, text: t.outcome }) : null,
-          t.open ? h("span", { class: "open-badge", text: "open" }) : null,
+          t.this_call ? h("span", { class: "this-call-badge", text: "this call" }) : null,
+          t.open && !t.this_call ? h("span", { class: "open-badge", text: "open" }) : null,
           t.disposition ? h("span", { class: "dispo", text: t.disposition }) : null,
           who ? h("span", { class: "agent", text: who }) : null)));
   }
