@@ -358,3 +358,42 @@ async def test_a_callback_asked_for_in_the_ivr_pops_as_a_callback_then_rings_the
     reached = await asyncio.wait_for(customer_answered, 30)
     assert reached["Number"] == PHONE.lstrip("+")
     assert errors == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="router: no routing.agent event when the agent is offered or answers "
+    "(routing/service/router.py _connect and the AgentAnswered case), so the desktop's "
+    "state badge says 'ready' through the whole call",
+)
+async def test_the_state_badge_says_on_call_while_the_agent_talks(
+    omnivox: OmnivoxServer, ami: AMIClient, browser: Any, channels: Channels
+) -> None:
+    assert omnivox.store is not None
+    await cross_channel_customer(channels, omnivox.store, omnivox.clock())
+    await seat(omnivox, "ann", "Local/1001@agent-sim")
+    page, _ = await sign_in(browser, omnivox, "ann")
+    await page.click("#btn-ready")
+    await page.wait_for_selector("#state[data-state=ready]")
+    answered = ami.expect("UserEvent", user_event("AgentSimAnswered"))
+    await place_call(ami, KEEP_WAITING, PHONE)
+    await asyncio.wait_for(answered, 60)
+    await until(lambda: topics(omnivox, "routing.answered"))
+    await page.wait_for_selector("#state[data-state=on_call]", timeout=5_000)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the hold context's OmnivoxWaiting names its field Priority, the header AMI "
+    "already uses for the dialplan priority (1): every call is routed at priority 1",
+)
+async def test_the_pop_has_the_priority_the_scenario_gave(
+    omnivox: OmnivoxServer, ami: AMIClient, channels: Channels
+) -> None:
+    assert omnivox.store is not None and omnivox.router is not None
+    await cross_channel_customer(channels, omnivox.store, omnivox.clock())
+    ann = await seat(omnivox, "ann", "Local/1001@agent-sim")
+    await omnivox.router.set_state(ann, "ready")
+    await place_call(ami, KEEP_WAITING, PHONE)
+    offered = await until(lambda: topics(omnivox, "routing.offered"))
+    assert offered[0]["facts"]["priority"] == 5  # billing_queue in scenarios/telecom.yaml
