@@ -360,12 +360,6 @@ async def test_a_callback_asked_for_in_the_ivr_pops_as_a_callback_then_rings_the
     assert errors == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router: no routing.agent event when the agent is offered or answers "
-    "(routing/service/router.py _connect and the AgentAnswered case), so the desktop's "
-    "state badge says 'ready' through the whole call",
-)
 async def test_the_state_badge_says_on_call_while_the_agent_talks(
     omnivox: OmnivoxServer, ami: AMIClient, browser: Any, channels: Channels
 ) -> None:
@@ -382,11 +376,6 @@ async def test_the_state_badge_says_on_call_while_the_agent_talks(
     await page.wait_for_selector("#state[data-state=on_call]", timeout=5_000)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hold context's OmnivoxWaiting names its field Priority, the header AMI "
-    "already uses for the dialplan priority (1): every call is routed at priority 1",
-)
 async def test_the_pop_has_the_priority_the_scenario_gave(
     omnivox: OmnivoxServer, ami: AMIClient, channels: Channels
 ) -> None:

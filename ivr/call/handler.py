@@ -121,6 +121,8 @@ class IvrHandler:
             # Shielded: a server shutting down must not lose the record of a call it cut.
             saved = await asyncio.shield(save_call(self._store, record, self._log))
         if transfer is not None:
+            if saved is not None and saved != customer_id:  # a first call's new profile
+                await self._tell_customer(channel, saved)
             # Told after the journey is stored (and a first-time caller has a profile), so the
             # router's screen-pop reads a complete journey and the right customer.
             await self._emit(
@@ -197,7 +199,8 @@ class IvrHandler:
     async def _transfer(self, channel: AGIChannel, action: Transfer, facts: dict[str, Any]) -> None:
         variables = {
             "OMNIVOX_QUEUE": action.service,
-            "OMNIVOX_SKILLS": ",".join(action.skills),
+            "OMNIVOX_SKILLS": " ".join(action.skills),  # one word each: no comma in UserEvent
+            "OMNIVOX_VIP": "1" if facts.get("vip") else "",
             "OMNIVOX_PRIORITY": action.priority,
             "OMNIVOX_INTENT": action.intent or "",
             "OMNIVOX_LANGUAGE": action.language,
@@ -207,6 +210,13 @@ class IvrHandler:
         }
         for name, value in variables.items():
             await channel.set_variable(name, value)
+
+    async def _tell_customer(self, channel: AGIChannel, customer_id: int) -> None:
+        """The hold context announces the caller with OMNIVOX_CUSTOMER: the id just made."""
+        try:
+            await channel.set_variable("OMNIVOX_CUSTOMER", customer_id)
+        except Exception as exc:  # hung up meanwhile: nobody waits for an agent
+            self._log.info("call %s: customer id not set (%s)", channel.env.uniqueid, exc)
 
     async def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
         if self._publish is None:

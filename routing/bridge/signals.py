@@ -72,7 +72,18 @@ Signal = (
     CallerWaiting | AgentAnswered | CallbackAnswered | AgentMissed | CallerGone | DevicePresence
 )
 # The OmnivoxWaiting fields carrying what the IVR decided (the channel's OMNIVOX_* variables).
-WAITING_FACTS = ("Skills", "Priority", "Intent", "Language", "Journey", "Customer", "Vip", "Caller")
+# The OmnivoxWaiting fields carrying what the IVR decided (the channel's OMNIVOX_* variables),
+# by fact name. Priority and Language would collide with headers Asterisk adds to every event.
+WAITING_FACTS = {
+    "skills": "Skills",
+    "priority": "CallPriority",
+    "intent": "Intent",
+    "language": "CallLanguage",
+    "journey": "Journey",
+    "customer": "Customer",
+    "vip": "Vip",
+    "caller": "Caller",
+}
 
 
 def _get(event: Mapping[str, str], key: str) -> str:
@@ -89,7 +100,7 @@ def signal_of(event: Mapping[str, str]) -> Signal | None:
     if name == "UserEvent":
         kind = _get(event, "UserEvent")
         if kind == "OmnivoxWaiting":
-            facts = {k.lower(): _get(event, k) for k in WAITING_FACTS if _get(event, k)}
+            facts = {name: _get(event, h) for name, h in WAITING_FACTS.items() if _get(event, h)}
             return CallerWaiting(
                 _get(event, "Uniqueid"), _get(event, "Channel"), _get(event, "Queue"), facts
             )

@@ -277,6 +277,8 @@ class Router:
                     return
                 confirmed = await self.state.confirm(uid, token=view.token)
                 await self._emit("routing.answered", view_dict(confirmed.view, self.now()))
+                if confirmed.view.agent_id is not None:
+                    await self._emit_agent(confirmed.view.agent_id)  # on call
                 return
             case AgentMissed(uniqueid=uid):
                 view = await self.state.get_contact(uid)
@@ -376,6 +378,7 @@ class Router:
             "decision_ms": round(ms, 3),
         }
         await self._emit("routing.offered", payload)
+        await self._emit_agent(agent.id)  # reserved: the desktop shows it
         media = view.meta.get("media", "voice")
         if media == "chat":  # the pop is the offer: the chat is the agent's at once
             confirmed = await self.state.confirm(view.id, token=reservation.token)
