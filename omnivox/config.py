@@ -65,7 +65,8 @@ class Settings:
     log_level: str = "INFO"
     agi_command_timeout: float = 10.0
     routing: Path = Path("config/routing.yaml")
-    routing_prefix: str = "omnivox:routing:"  # Redis keys of the routing state (Redis mode)
+    # every Redis key of this deployment starts with it (routing state, pops, sessions)
+    redis_prefix: str = "omnivox:"
     secret_key: str | None = field(default=None, repr=False)
     speech_model: Path | None = None
     speech_workers: int = 2  # Vosk decoding threads shared by every call
@@ -203,7 +204,7 @@ _PARSERS: dict[str, Any] = {
     "log_level": _parse_level,
     "agi_command_timeout": _parse_float,
     "routing": lambda n, raw: Path(_parse_str(n, raw)),
-    "routing_prefix": _parse_str,
+    "redis_prefix": _parse_str,
     "secret_key": _parse_secret,
     "speech_model": lambda n, raw: Path(str(raw).strip()) if str(raw).strip() else None,
     "speech_workers": _parse_count,

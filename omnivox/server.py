@@ -200,7 +200,7 @@ class OmnivoxServer:
         assert self.store is not None
         state: RoutingState
         if self.redis is not None:  # shared by every instance on this Redis
-            prefix = self.settings.routing_prefix
+            prefix = f"{self.settings.redis_prefix}routing:"
             state = RedisState(self.routing_redis(), config.services, prefix=prefix)
             leader: RedisLease | SoleLeader = RedisLease(
                 self.routing_redis(), f"{prefix}ami-leader", logger=log
@@ -281,7 +281,8 @@ class OmnivoxServer:
         api.setup(app, self.store, clock=self.clock)
         if self.router is not None:
             # the desktop's authenticated PUT /api/agents/{id}/state drives the router
-            hub = desktop.PopHub(self.redis)
+            namespace = self.settings.redis_prefix
+            hub = desktop.PopHub(self.redis, prefix=f"{namespace}desktop:")
             desktop.setup(
                 app,
                 store=self.store,
@@ -289,6 +290,7 @@ class OmnivoxServer:
                 presence=self.router,
                 secret=self.secret(),
                 redis=self.redis,
+                redis_prefix=namespace,
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
             board = wallboard.Wallboard(self.router)

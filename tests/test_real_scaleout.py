@@ -46,7 +46,7 @@ async def shared(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     routing = tmp_path / "routing.yaml"
     routing.write_text(ROUTING)
     try:
-        yield {"database_url": url, "routing_prefix": prefix, "routing": routing}
+        yield {"database_url": url, "redis_prefix": prefix, "routing": routing}
     finally:
         client = aioredis.Redis()
         keys = [k async for k in client.scan_iter(match=f"{prefix}*", count=500)]
@@ -60,7 +60,7 @@ def settings_for(asterisk: AsteriskService, shared: dict[str, Any]) -> Settings:
     return Settings(
         database_url=shared["database_url"],
         redis_url="redis://127.0.0.1:6379/0",
-        routing_prefix=shared["routing_prefix"],
+        redis_prefix=shared["redis_prefix"],
         ami=AMISettings(
             asterisk.ami_host, asterisk.ami_port, asterisk.ami_user, asterisk.ami_secret
         ),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import secrets
 import shutil
 import socket
 from collections.abc import AsyncIterator, Callable
@@ -11,12 +13,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 
 from ivr.fastagi.client import run_call
 from omnivox.cli import main
 from omnivox.config import AMISettings, Bind, Settings
 from omnivox.demo import demo_time, run_demo
+from omnivox.desktop.keys import HUB
 from omnivox.server import OmnivoxServer
+from tests.desktop_helpers import make_agent, sample_pop
 from tests.ivr_helpers import OPEN, running_clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +72,57 @@ async def test_redis_configured_is_probed(tmp_path: Path) -> None:
         status, body = await healthz(server)
     assert status == 200
     assert body["dependencies"]["redis"] == {"state": "ok"}  # type: ignore[index]
+
+
+@pytest.mark.redis
+async def test_two_deployments_on_one_redis_keep_to_their_namespace(tmp_path: Path) -> None:
+    """Agent 1 of one deployment never gets the pops of agent 1 of another on the same Redis;
+    each deployment's routing state lives under its own ``redis_prefix``."""
+    prefixes = [f"omnivox:test:{secrets.token_hex(4)}:" for _ in range(2)]
+    servers: list[OmnivoxServer] = []
+    redis = aioredis.Redis()
+    try:
+        for name, prefix in zip("ab", prefixes, strict=True):
+            (tmp_path / name).mkdir()
+            settings = settings_for(
+                tmp_path / name, redis_url="redis://127.0.0.1:6379/0", redis_prefix=prefix
+            )
+            servers.append(await OmnivoxServer(settings, clock=running_clock(OPEN)).__aenter__())
+        a, b = servers
+        assert a.store is not None and b.store is not None and a.router is not None
+        ann_a, ann_b = await make_agent(a.store, "ann"), await make_agent(b.store, "ann")
+        assert ann_a.id == ann_b.id  # the same id in two deployments
+        await a.router.add_agent(ann_a)
+        assert [k async for k in redis.scan_iter(match=f"{prefixes[0]}routing:*")]
+        assert not [k async for k in redis.scan_iter(match=f"{prefixes[1]}routing:agent*")]
+        async with aiohttp.ClientSession() as http:
+            base = f"http://127.0.0.1:{b.http_port}"
+            async with http.post(
+                f"{base}/auth/login", json={"login": "ann", "password": "pw-ann"}
+            ) as reply:
+                token = (await reply.json())["token"]
+            async with http.ws_connect(
+                f"{base}/ws/agent", headers={"Authorization": f"Bearer {token}"}
+            ) as ws:
+                assert (await ws.receive_json(timeout=5))["type"] == "hello"
+                assert a.http_runner is not None and b.http_runner is not None
+                await a.http_runner.app[HUB].push(ann_a.id, sample_pop("deployment-a"))
+                await b.http_runner.app[HUB].push(ann_b.id, sample_pop("deployment-b"))
+                pops = []
+                with contextlib.suppress(TimeoutError):
+                    while True:
+                        message = await ws.receive_json(timeout=1)
+                        if message["type"] == "pop":
+                            pops.append(message["pop"]["contact"]["call_id"])
+        assert pops == ["deployment-b"]
+    finally:
+        for server in reversed(servers):
+            await server.__aexit__(None, None, None)
+        for prefix in prefixes:
+            keys = [k async for k in redis.scan_iter(match=f"{prefix}*")]
+            if keys:
+                await redis.delete(*keys)
+        await redis.aclose()
 
 
 async def test_unreachable_ami_reports_503_but_serves(tmp_path: Path) -> None:
