@@ -253,3 +253,48 @@ async def test_a_journey_left_open_by_a_crash_resumes_on_the_next_call(
     assert journey is not None and journey.status == "transferred"
     assert (journey.path[0]["node"], journey.path[0]["detail"]["result"]) == ("identify", "resume")
     assert call.variables["OMNIVOX_QUEUE"] == "billing"
+
+
+async def test_a_callback_is_told_once_the_ivr_call_is_over_and_stored(
+    store: CustomerStore, renderer: PromptRenderer
+) -> None:
+    """The router may ring an agent the moment it hears of a callback: it hears of it only
+    when the caller has heard the goodbye and the journey is stored."""
+    scenarios, _ = ScenarioSet.load_dir(ROOT / "scenarios")
+    customer_id = await billing_heavy_customer(store, CALLER, OPEN, account=ACCOUNT)
+    told: list[tuple[dict[str, Any], str | None, int]] = []
+    sent: list[str] = []  # the AGI commands of the call, in order
+
+    async def publish(topic: str, payload: Any) -> None:
+        if topic == "ivr.channel_switch":
+            journey = await store.get_journey(payload["call_id"])
+            told.append((dict(payload), journey.status if journey else None, len(sent)))
+
+    handler = IvrHandler(scenarios, store, renderer, publish=publish, clock=running_clock())
+
+    async def recording(channel: Any) -> None:
+        real = channel.command
+
+        async def command(name: str, *args: Any, **kwargs: Any) -> Any:
+            sent.append(" ".join([name, *map(str, args)]))
+            return await real(name, *args, **kwargs)
+
+        channel.command = command
+        await handler(channel)
+
+    async with FastAGIServer(recording, "127.0.0.1", 0, command_timeout=5) as server:
+        # 1: billing (key 1 for this caller); 1: yes, that account; 2: call me back
+        call = await run_call(
+            "127.0.0.1",
+            server.port,
+            script="telecom",
+            callerid=CALLER,
+            digits="12",
+            responder=presses_on_hearing("1"),
+        )
+    assert [(p["kind"], status) for p, status, _ in told] == [("callback", "completed")]
+    payload, _, commands_before = told[0]
+    assert payload["customer_id"] == customer_id and payload["intent"] == "billing"
+    assert payload["caller"] == CALLER and payload["call_id"] == call.env["agi_uniqueid"]
+    # nothing after it but the server's closing status: the goodbye had been played
+    assert sent[commands_before:] == ["SET VARIABLE OMNIVOX_STATUS OK"], sent

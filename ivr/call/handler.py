@@ -98,8 +98,9 @@ class IvrHandler:
         }
         failed = False
         transfer: Transfer | None = None
+        callbacks: list[dict[str, Any]] = []  # asked for in this call; queued when it ends
         try:
-            transfer = await self._run(call, channel, facts)
+            transfer = await self._run(call, channel, facts, callbacks)
         except AGIHangup:
             call.hangup(self._clock())
         except BaseException:
@@ -120,6 +121,8 @@ class IvrHandler:
             )
             # Shielded: a server shutting down must not lose the record of a call it cut.
             saved = await asyncio.shield(save_call(self._store, record, self._log))
+        for callback in callbacks:  # an agent's phone must not ring while the IVR still talks
+            await self._emit("ivr.channel_switch", callback | {"customer_id": saved or customer_id})
         if transfer is not None:
             if saved is not None and saved != customer_id:  # a first call's new profile
                 await self._tell_customer(channel, saved)
@@ -163,8 +166,15 @@ class IvrHandler:
                 call_id = f"{uniqueid}#{attempt + 1}"
         raise RuntimeError(f"call {uniqueid}: too many journeys on one channel")
 
-    async def _run(self, call: Call, channel: AGIChannel, facts: dict[str, Any]) -> Transfer | None:
-        """Perform the engine's actions until the call ends; the transfer it ended on, if any."""
+    async def _run(
+        self,
+        call: Call,
+        channel: AGIChannel,
+        facts: dict[str, Any],
+        callbacks: list[dict[str, Any]],
+    ) -> Transfer | None:
+        """Perform the engine's actions until the call ends; the transfer it ended on, if any.
+        A callback the caller asks for goes to ``callbacks``; other switches are told now."""
         player = AgiPlayer(channel, self._renderer, self._speech)
         action: Action = call.start(self._clock())
         typed: str | None = None  # a key that interrupted the last prompt
@@ -180,10 +190,11 @@ class IvrHandler:
                     typed = player.take_typed_ahead()
                     continue
                 case ChannelSwitch():
-                    await self._emit(
-                        "ivr.channel_switch",
-                        facts | {"kind": action.kind, "intent": action.intent},
-                    )
+                    switch = facts | {"kind": action.kind, "intent": action.intent}
+                    if action.kind == "callback":
+                        callbacks.append(switch)
+                    else:  # the text is on its way while the caller still listens
+                        await self._emit("ivr.channel_switch", switch)
                     action = call.feed(PromptDone(), self._clock())
                 case Transfer():
                     await self._transfer(channel, action, facts)
