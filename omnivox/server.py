@@ -293,7 +293,7 @@ class OmnivoxServer:
                 redis_prefix=namespace,
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
-            board = wallboard.Wallboard(self.router)
+            board = wallboard.Wallboard(self.router, self.store)  # SL today from the store
             self.bus.listeners.append(board.on_bus)
             wallboard.setup(app, board)
             routing_http.setup(app, self.router, self.store)

@@ -1,12 +1,13 @@
-"""The wallboard's pure core: today's service-level tally and the board built from the router's
-read API (JSON dicts), without sockets or clocks."""
+"""The wallboard's pure core: the board built from the router's read API (JSON dicts) and
+today's service-level counts, and the bounds of a local day; without sockets or clocks."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from omnivox.wallboard import LevelCounts, ServiceLevelToday, build_board
+from omnivox.wallboard import LevelCounts, build_board, day_bounds
 from routing.core.model import Service
 
 MON, TUE = date(2026, 3, 9), date(2026, 3, 10)
@@ -33,30 +34,25 @@ def contact(cid: str, service: str, phase: str, wait_s: float) -> dict:
     return {"id": cid, "service": service, "phase": phase, "wait_s": wait_s, "agent_id": None}
 
 
-def test_service_level_counts_answers_within_target_against_answered_plus_abandoned() -> None:
-    tally = ServiceLevelToday()
-    for wait in (3.0, 20.0, 25.0):  # 20 s is within a 20 s target
-        tally.record(MON, "billing", "answered", wait, 20)
-    tally.record(MON, "billing", "abandoned", 40.0, 20)
-    counts = tally.on(MON)["billing"]
-    assert (counts.answered, counts.in_target, counts.abandoned) == (3, 2, 1)
-    assert counts.percent == 50.0  # 2 in target of 4 done
+def test_service_level_is_in_target_over_answered_plus_abandoned() -> None:
+    assert LevelCounts(answered=3, in_target=2, abandoned=1).percent == 50.0
+    assert LevelCounts(answered=0, in_target=0, abandoned=2).percent == 0.0
     assert LevelCounts().percent is None
 
 
-def test_service_level_starts_again_on_a_new_day() -> None:
-    tally = ServiceLevelToday()
-    tally.record(MON, "billing", "answered", 1.0, 20)
-    assert tally.on(TUE) == {}
-    tally.record(TUE, "billing", "abandoned", 5.0, 20)
-    assert tally.on(TUE)["billing"].percent == 0.0
-    assert tally.on(TUE)["billing"].answered == 0
-
-
-def test_unknown_target_counts_the_answer_but_not_as_in_target() -> None:
-    tally = ServiceLevelToday()
-    tally.record(MON, "gone", "answered", 1.0, None)
-    assert tally.on(MON)["gone"].in_target == 0
+def test_a_local_day_runs_from_midnight_to_midnight_in_its_zone() -> None:
+    assert day_bounds(MON, UTC) == (
+        datetime(2026, 3, 9, tzinfo=UTC),
+        datetime(2026, 3, 10, tzinfo=UTC),
+    )
+    start, end = day_bounds(MON, timezone(timedelta(hours=3)))
+    assert start.astimezone(UTC) == datetime(2026, 3, 8, 21, tzinfo=UTC)
+    assert end - start == timedelta(days=1)
+    # the day the clocks go forward in New York has 23 hours
+    start, end = day_bounds(date(2026, 3, 8), ZoneInfo("America/New_York"))
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(hours=23)
+    local = day_bounds(MON, None)[0]
+    assert local.tzinfo is not None and local.hour == 0
 
 
 def test_board_per_service_waiting_oldest_wait_and_agents_by_state() -> None:
@@ -73,9 +69,8 @@ def test_board_per_service_waiting_oldest_wait_and_agents_by_state() -> None:
         contact("c3", "billing", "talking", 8.0),  # answered after 8 s: not waiting any more
         contact("c4", "tv_support", "waiting", 3.2),
     ]
-    tally = ServiceLevelToday()
-    tally.record(MON, "billing", "answered", 8.0, 20)
-    board = build_board(SERVICES, agents, contacts, tally.on(MON), now=1e9, day=MON)
+    levels = {"billing": LevelCounts(answered=1, in_target=1)}
+    board = build_board(SERVICES, agents, contacts, levels, now=1e9, day=MON)
 
     billing, tv = board["services"]
     assert billing["name"] == "billing" and tv["name"] == "tv_support"
@@ -105,11 +100,9 @@ def test_board_per_service_waiting_oldest_wait_and_agents_by_state() -> None:
 
 
 def test_board_marks_a_service_behind_its_goal_and_keeps_services_only_contacts_name() -> None:
-    tally = ServiceLevelToday()
-    tally.record(MON, "billing", "answered", 30.0, 20)
-    tally.record(MON, "billing", "answered", 2.0, 20)
+    levels = {"billing": LevelCounts(answered=2, in_target=1)}  # waits 30 s and 2 s of 20
     contacts = [contact("x", "retired", "waiting", 7.0)]
-    board = build_board(SERVICES, [], contacts, tally.on(MON), now=0.0, day=MON)
+    board = build_board(SERVICES, [], contacts, levels, now=0.0, day=MON)
     names = [s["name"] for s in board["services"]]
     assert names == ["billing", "tv_support", "retired"]
     billing, retired = board["services"][0], board["services"][2]

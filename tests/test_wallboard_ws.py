@@ -13,7 +13,7 @@ from aiohttp import WSMsgType
 
 from customers.store import CustomerStore
 from omnivox.wallboard import http as wallboard_http
-from tests.wallboard_helpers import ami, next_board, running, transfer
+from tests.wallboard_helpers import ami, answered_call, next_board, running, transfer
 
 
 async def test_anonymous_and_agents_are_refused_supervisors_and_admins_see_it(
@@ -143,8 +143,8 @@ async def test_boards_are_pushed_periodically_so_waits_advance(
 async def test_service_level_restarts_at_local_midnight(sqlite_store: CustomerStore) -> None:
     now = [datetime(2026, 3, 9, 23, 59, 50, tzinfo=UTC).timestamp()]
     async with running(sqlite_store, clock=lambda: now[0], tz=UTC) as board:
-        payload = {"id": "c9", "service": "billing", "phase": "talking", "wait_s": 4.0}
-        await board.wallboard.on_bus("routing.answered", payload)
+        ann = await board.agent("ann", skills={"billing": 7})
+        await answered_call(board, "ann", ann.id, "c9")
         before = await board.wallboard.board()
         assert before["day"] == "2026-03-09"
         assert before["services"][0]["sl"]["answered"] == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import ClientWebSocketResponse, web
@@ -13,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from customers.records import AgentRecord
 from customers.store import CustomerStore
-from omnivox import desktop, wallboard
+from omnivox import desktop, reports, wallboard
 from omnivox.server import EventBus
 from omnivox.wallboard import Wallboard
 from routing.core.model import Service
@@ -67,6 +68,23 @@ class Board:
         assert response.status == 200, await response.text()
 
 
+async def answered_call(board: Board, login: str, agent_id: int, call_id: str) -> None:
+    """A billing caller handed over by the IVR, offered to the agent as they click ready,
+    answered at once (within any target), hung up; the agent goes not ready again."""
+    await board.bus.publish("ivr.transfer", transfer(call_id))
+    await board.set_state(login, agent_id, "ready")
+    await board.router.on_ami_event(
+        ami("DialEnd", Uniqueid=call_id, DialStatus="ANSWER", DestChannel=f"PJSIP/{login}-1")
+    )
+    await board.router.on_ami_event(ami("Hangup", Uniqueid=call_id, Cause="16"))
+
+
+async def abandoned_call(board: Board, call_id: str) -> None:
+    """A billing caller handed over by the IVR who hangs up while waiting."""
+    await board.bus.publish("ivr.transfer", transfer(call_id))
+    await board.router.on_ami_event(ami("Hangup", Uniqueid=call_id, Cause="16"))
+
+
 def transfer(call_id: str, service: str = "billing") -> dict[str, Any]:
     """The IVR's ``ivr.transfer`` payload for one caller."""
     return {
@@ -94,11 +112,13 @@ async def running(
     period_s: float = 30.0,
     **kwargs: Any,
 ) -> AsyncIterator[Board]:
-    """The router, bus and wallboard wired like ``omnivox.server`` does it."""
+    """The recorder, router, bus and wallboard wired like ``omnivox.server`` does it (the
+    recorder stamps events with the wallboard's clock)."""
     bus = EventBus()
     router = Router(MemoryState(SERVICES), publish=bus.publish)
-    board = Wallboard(router, clock=clock, period_s=period_s, **kwargs)
-    bus.listeners += [router.on_bus, board.on_bus]
+    board = Wallboard(router, store, clock=clock, period_s=period_s, **kwargs)
+    record = reports.recorder(store, lambda: datetime.fromtimestamp(clock(), UTC))
+    bus.listeners += [record, router.on_bus, board.on_bus]
     await router.start()
     running_board = Board(store, router, bus, board)
     await running_board.client.start_server()

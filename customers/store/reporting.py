@@ -14,6 +14,7 @@ from customers import validation as v
 from customers.models import Customer, Interaction, Journey, ProfileData
 from customers.models.reporting import AgentStateRecord, ContactRecord
 from customers.records import InteractionRecord, JourneyRecord
+from customers.store import report_queries as rq
 from customers.store.base import StoreBase
 from customers.store.convert import interaction_record, journey_record
 
@@ -169,6 +170,48 @@ class ReportingOps(StoreBase):
         query = query.order_by(ContactRecord.entered_at, ContactRecord.id)
         async with self._read() as session:
             return [_contact_row(r) for r in await session.scalars(query)]
+
+    async def report_services(
+        self, start: datetime, end: datetime, *, service: str | None = None
+    ) -> list[str]:
+        """The services contacts first seen in ``[start, end)`` were queued to, by name."""
+        start, end = _period(start, end)
+        query = rq.service_names_query(start, end, service)
+        async with self._read() as session:
+            return [str(name) for name in await session.scalars(query)]
+
+    async def service_figures(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        targets: Mapping[str, float | None],
+        default_target_s: float | None,
+        service: str | None = None,
+    ) -> list[rq.ServiceFigures]:
+        """Per service (by name) the sums and counts of the contacts first seen in
+        ``[start, end)`` and queued to it: one GROUP BY query. ``targets`` are the services'
+        service-level targets in seconds; any other service gets ``default_target_s``."""
+        start, end = _period(start, end)
+        query = rq.service_figures_query(start, end, targets, default_target_s, service)
+        async with self._read() as session:
+            return [rq.service_figures(r) for r in (await session.execute(query)).all()]
+
+    async def agent_figures(
+        self, start: datetime, end: datetime, *, now: datetime, service: str | None = None
+    ) -> tuple[list[rq.AgentContactFigures], list[rq.AgentStateFigures]]:
+        """Per agent their contacts first seen in ``[start, end)`` (of ``service``), and per
+        agent and state the time in it clipped to ``[start, min(end, now))``: two GROUP BYs."""
+        start, end = _period(start, end)
+        clip = max(start, min(end, v.aware("now", now)))
+        contacts = rq.agent_contacts_query(start, end, service)
+        states = rq.agent_states_query(start, end, clip)
+        async with self._read() as session:
+            found = (await session.execute(contacts)).all()
+            intervals = (await session.execute(states)).all()
+        return [rq.agent_contact_figures(r) for r in found], [
+            rq.agent_state_figures(r) for r in intervals
+        ]
 
     async def report_agent_states(self, start: datetime, end: datetime) -> list[AgentStateRow]:
         """Agent state intervals that overlap ``[start, end)``, unclipped, oldest first."""

@@ -1,4 +1,5 @@
-"""Per-agent report: contacts handled, handle time, occupancy, missed offers.
+"""Per-agent report from the store's per-agent sums (SQL GROUP BYs over contacts and state
+intervals): contacts handled, handle time, occupancy, missed offers.
 
 Definitions, over the period ``[start, end)`` (state intervals clipped to it; one still open
 runs until ``now``):
@@ -14,10 +15,9 @@ runs until ``now``):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 
-from customers.store.reporting import AgentStateRow, ContactRow
-from omnivox.reports.common import Report, Row, group, pct, seconds, table
+from customers.store.report_queries import AgentContactFigures, AgentStateFigures
+from omnivox.reports.common import Report, Row, pct, table
 
 BUSY = frozenset({"on_call", "wrap_up"})
 WORKING = BUSY | {"ready", "reserved"}
@@ -33,58 +33,43 @@ COLUMNS = (
     "missed",
     "signed_in_s",
 )
+NONE = AgentContactFigures("", 0, 0, 0, 0)
 
 
-def _clipped(row: AgentStateRow, start: datetime, end: datetime) -> float:
-    since, until = max(row.since, start), min(row.until or end, end)
-    return max(0.0, (until - since).total_seconds())
-
-
-def _agent(
-    contacts: Sequence[ContactRow], states: Sequence[AgentStateRow], start: datetime, end: datetime
-) -> Row:
-    handled = [c for c in contacts if c.answered_at is not None]
-    ended = [c for c in handled if c.ended_at is not None]
-    talk = sum(seconds(c.answered_at, c.ended_at) or 0.0 for c in ended)
-    wrap = sum(c.wrap_up_s or 0.0 for c in ended)
+def _agent(contacts: AgentContactFigures, states: Sequence[AgentStateFigures]) -> Row:
+    talk, wrap = contacts.talk_ms / 1000.0, contacts.wrap_up_ms / 1000.0
     by_state: dict[str, float] = {}
     for row in states:
-        by_state[row.state] = by_state.get(row.state, 0.0) + _clipped(row, start, end)
+        by_state[row.state] = by_state.get(row.state, 0.0) + row.ms / 1000.0
     busy = sum(by_state.get(s, 0.0) for s in BUSY)
     working = sum(by_state.get(s, 0.0) for s in WORKING)
     return {
-        "handled": len(handled),
+        "handled": contacts.handled,
         "talk_s": round(talk, 1),
         "wrap_up_s": round(wrap, 1),
         "handle_s": round(talk + wrap, 1),
-        "aht_s": round((talk + wrap) / len(ended), 1) if ended else None,
+        "aht_s": round((talk + wrap) / contacts.ended, 1) if contacts.ended else None,
         "occupancy_pct": pct(busy, working),
-        "missed": sum(
-            1
-            for r in states
-            if r.state == "not_ready" and r.reason == "missed" and start <= r.since < end
-        ),
+        "missed": sum(r.missed for r in states),
         "signed_in_s": round(sum(v for s, v in by_state.items() if s != "offline"), 1),
     }
 
 
 def agent_report(
-    contacts: Sequence[ContactRow],
-    states: Sequence[AgentStateRow],
-    start: datetime,
-    end: datetime,
+    contacts: Sequence[AgentContactFigures],
+    states: Sequence[AgentStateFigures],
     *,
-    now: datetime,
     names: Mapping[str, str] | None = None,
 ) -> Report:
     """One row per agent seen in the period (answering a contact or changing state), by id."""
-    end = min(end, now)
     names = names or {}
-    mine = group((c for c in contacts if c.agent_id is not None), lambda c: c.agent_id)
-    theirs = group(states, lambda s: s.agent_id)
+    mine = {c.agent_id: c for c in contacts}
+    theirs: dict[str, list[AgentStateFigures]] = {}
+    for row in states:
+        theirs.setdefault(row.agent_id, []).append(row)
     agents = sorted(set(mine) | set(theirs), key=lambda a: (len(a), a))
     rows = [
-        {"agent": a, "name": names.get(a)} | _agent(mine.get(a, []), theirs.get(a, []), start, end)
+        {"agent": a, "name": names.get(a)} | _agent(mine.get(a, NONE), theirs.get(a, []))
         for a in agents
     ]
     return table("agents", COLUMNS, rows, {"agents": len(rows)})

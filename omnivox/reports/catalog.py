@@ -51,16 +51,24 @@ class Entry:
     by_service: bool  # whether ``service=`` narrows it
 
 
+def _target(s: Sources, service: str) -> float:
+    found = s.targets(service)
+    return float(found) if found is not None else s.default_target_s
+
+
 async def _services(s: Sources, q: Query) -> Report:
-    contacts = await s.store.report_contacts(q.start, q.end, service=q.service)
-    return service_report(contacts, s.targets, default_target_s=s.default_target_s)
+    names = await s.store.report_services(q.start, q.end, service=q.service)
+    targets = {name: _target(s, name) for name in names}
+    figures = await s.store.service_figures(
+        q.start, q.end, targets=targets, default_target_s=s.default_target_s, service=q.service
+    )
+    return service_report(figures, targets)
 
 
 async def _agents(s: Sources, q: Query) -> Report:
-    contacts = await s.store.report_contacts(q.start, q.end, service=q.service)
-    states = await s.store.report_agent_states(q.start, q.end)
+    contacts, states = await s.store.agent_figures(q.start, q.end, now=s.clock(), service=q.service)
     names = {str(a.id): a.name for a in await s.store.list_agents()}
-    return agent_report(contacts, states, q.start, q.end, now=s.clock(), names=names)
+    return agent_report(contacts, states, names=names)
 
 
 async def _ivr(s: Sources, q: Query) -> Report:

@@ -1,4 +1,5 @@
-"""Per-service report over contact rows: volumes, service level, speed of answer, handling.
+"""Per-service report from the store's per-service sums and counts (one SQL GROUP BY):
+volumes, service level, speed of answer, handling.
 
 Definitions (every time is the recorder's clock):
 
@@ -16,10 +17,10 @@ Definitions (every time is the recorder's clock):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 
-from customers.store.reporting import ContactRow
-from omnivox.reports.common import Report, Row, group, mean, pct, seconds, table
+from customers.store.report_queries import ServiceFigures
+from omnivox.reports.common import Report, Row, pct, table
 
 COLUMNS = (
     "service",
@@ -39,57 +40,38 @@ COLUMNS = (
     "callbacks",
 )
 DEFAULT_TARGET_S = 20.0
+SUMMED = tuple(name for name in ServiceFigures.__dataclass_fields__ if name != "service")
 
 
-def _figures(contacts: Sequence[ContactRow], target: float | None) -> Row:
-    answered = [c for c in contacts if c.answered_at is not None]
-    abandoned = [c for c in contacts if c.abandoned_at is not None]
-    waits = [seconds(c.queued_at, c.answered_at) for c in answered]
-    in_target = (
-        sum(1 for w in waits if w is not None and w <= target) if target is not None else None
-    )
-    finished = [c for c in answered if c.ended_at is not None]
-    talks = [seconds(c.answered_at, c.ended_at) or 0.0 for c in finished]
+def average_s(total_ms: int, count: int, digits: int = 1) -> float | None:
+    """The rounded mean in seconds of ``count`` durations summing to ``total_ms``."""
+    return round(total_ms / 1000.0 / count, digits) if count else None
+
+
+def _row(f: ServiceFigures, target: float | None) -> Row:
     return {
-        "offered": len(contacts),
-        "answered": len(answered),
-        "abandoned": len(abandoned),
-        "abandon_pct": pct(len(abandoned), len(contacts)),
-        "avg_abandon_s": mean(seconds(c.queued_at, c.abandoned_at) for c in abandoned),
+        "offered": f.offered,
+        "answered": f.answered,
+        "abandoned": f.abandoned,
+        "abandon_pct": pct(f.abandoned, f.offered),
+        "avg_abandon_s": average_s(f.abandon_ms, f.abandoned),
         "sl_target_s": target,
-        "answered_in_target": in_target,
-        "service_level_pct": (
-            pct(in_target, len(answered) + len(abandoned)) if in_target is not None else None
-        ),
-        "asa_s": mean(waits),
-        "avg_talk_s": mean(talks),
-        "avg_wrap_up_s": mean(c.wrap_up_s for c in finished),
-        "aht_s": mean(t + (c.wrap_up_s or 0.0) for t, c in zip(talks, finished, strict=True)),
-        "transfers": sum(1 for c in contacts if c.transfers > 0),
-        "callbacks": sum(1 for c in contacts if c.callback),
+        "answered_in_target": f.in_target,
+        "service_level_pct": pct(f.in_target, f.answered + f.abandoned),
+        "asa_s": average_s(f.wait_ms, f.answered),
+        "avg_talk_s": average_s(f.talk_ms, f.finished),
+        "avg_wrap_up_s": average_s(f.wrap_up_ms, f.wrapped),
+        "aht_s": average_s(f.talk_ms + f.wrap_up_ms, f.finished),
+        "transfers": f.transfers,
+        "callbacks": f.callbacks,
     }
 
 
-def service_report(
-    contacts: Sequence[ContactRow],
-    targets: Mapping[str, float] | Callable[[str], float | None],
-    *,
-    default_target_s: float = DEFAULT_TARGET_S,
-) -> Report:
+def service_report(figures: Sequence[ServiceFigures], targets: dict[str, float]) -> Report:
     """One row per service with queued contacts, by name; ``summary`` is every service
-    together (its service level uses each contact's own service target)."""
-
-    def target_of(service: str) -> float:
-        found = targets(service) if callable(targets) else targets.get(service)
-        return float(found) if found is not None else default_target_s
-
-    queued = [c for c in contacts if c.service is not None and c.queued_at is not None]
-    rows = [
-        {"service": name} | _figures(items, target_of(name))
-        for name, items in sorted(group(queued, lambda c: c.service).items())
-    ]
-    summary = {"service": "all"} | _figures(queued, None)
-    within = sum(r["answered_in_target"] or 0 for r in rows)
-    summary["answered_in_target"] = within
-    summary["service_level_pct"] = pct(within, summary["answered"] + summary["abandoned"])
+    together (its service level counts each contact against its own service's target).
+    ``targets`` are the targets in seconds the figures were counted with."""
+    rows = [{"service": f.service} | _row(f, targets.get(f.service)) for f in figures]
+    total = ServiceFigures("all", *(sum(getattr(f, n) for f in figures) for n in SUMMED))
+    summary = {"service": "all"} | _row(total, None)
     return table("services", COLUMNS, rows, summary)

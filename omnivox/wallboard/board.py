@@ -1,21 +1,21 @@
-"""The wallboard's content, computed without I/O: today's service-level tally and the board.
+"""The wallboard's content, computed without I/O: the board, and the bounds of a local day.
 
 The board is built from the router's read API (``agents()``, ``contacts()`` as JSON dicts) and
-its services (``routing.core.model.Service``: ``sl_target_s``, ``sl_percent``). Service level
-follows ``routing.core.stats``: answered within the target / (answered + abandoned), in percent.
+its services (``routing.core.model.Service``: ``sl_target_s``, ``sl_percent``), and today's
+service-level counts, which the feed reads from the store (the reports' rule: answered within
+the target / (answered + abandoned), in percent, over contacts queued today).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any, Literal, Protocol
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Protocol
 
 # the order agents are listed and counted in; a state not named here comes last
 STATES = ("ready", "reserved", "on_call", "wrap_up", "not_ready", "offline")
 UNANSWERED = ("waiting", "offered")  # the caller still hears hold music (offered: ringing)
-Outcome = Literal["answered", "abandoned"]
 
 
 class ServiceTarget(Protocol):
@@ -30,7 +30,7 @@ class ServiceTarget(Protocol):
 
 @dataclass(slots=True)
 class LevelCounts:
-    """One service's outcomes today."""
+    """One service's outcomes today (the store's figures for the day)."""
 
     answered: int = 0
     in_target: int = 0  # answered within the service's target
@@ -43,36 +43,15 @@ class LevelCounts:
         return round(100.0 * self.in_target / done, 1) if done else None
 
 
-class ServiceLevelToday:
-    """Answered and abandoned contacts per service for one local day.
+def day_bounds(day: date, tz: tzinfo | None) -> tuple[datetime, datetime]:
+    """Local midnight starting ``day`` and the next one, timezone-aware (``tz`` None: the
+    machine's local zone)."""
 
-    ``day`` is passed in (the caller reads its clock): the first record or read on a new day
-    starts again from zero. The target is the one in force when the contact was answered.
-    """
+    def midnight(d: date) -> datetime:
+        moment = datetime.combine(d, time.min)
+        return moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
 
-    def __init__(self) -> None:
-        self.day: date | None = None
-        self._counts: dict[str, LevelCounts] = {}
-
-    def record(
-        self, day: date, service: str, outcome: Outcome, wait_s: float, target_s: float | None
-    ) -> None:
-        counts = self._roll(day).setdefault(service, LevelCounts())
-        if outcome == "abandoned":
-            counts.abandoned += 1
-            return
-        counts.answered += 1
-        if target_s is not None and wait_s <= target_s:
-            counts.in_target += 1
-
-    def on(self, day: date) -> Mapping[str, LevelCounts]:
-        """The counts of ``day`` (empty when the tally has not seen it yet)."""
-        return self._roll(day)
-
-    def _roll(self, day: date) -> dict[str, LevelCounts]:
-        if day != self.day:
-            self.day, self._counts = day, {}
-        return self._counts
+    return midnight(day), midnight(day + timedelta(days=1))
 
 
 def _state_rank(state: str) -> int:

@@ -1,10 +1,11 @@
-"""The live side of the wallboard: counts today's outcomes from the bus, and pushes a fresh
-board to every open socket shortly after a change (debounced) and every few seconds.
+"""The live side of the wallboard: reads today's service level from the shared store and pushes
+a fresh board to every open socket shortly after a change (debounced) and every few seconds.
 
-Service level today is counted from the ``routing.answered`` / ``routing.abandoned`` events
-this process sees, from its start or local midnight: it is per instance. With several
-instances behind one Redis each shows the calls it routed itself, and a restart starts the
-day's tally again (the reports, computed from the store, are the complete figure).
+Service level today comes from the reports' contact rows (``report_contacts``, written by the
+recorder on every instance): one GROUP BY per refresh, so every instance over one database
+shows the same figure and a restart keeps it. The figures are read again when this instance
+sees a contact answered or abandoned, and otherwise when they are older than ``refresh_s``
+(1 s), which is how another instance's calls show up here.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
-from omnivox.wallboard.board import Outcome, ServiceLevelToday, ServiceTarget, build_board
+from customers.store.report_queries import ServiceFigures
+from omnivox.reports.services import DEFAULT_TARGET_S
+from omnivox.wallboard.board import LevelCounts, ServiceTarget, build_board, day_bounds
 
-OUTCOMES: dict[str, Outcome] = {"routing.answered": "answered", "routing.abandoned": "abandoned"}
+OUTCOMES = frozenset({"routing.answered", "routing.abandoned"})
 
 
 class BoardSource(Protocol):
@@ -32,6 +35,20 @@ class BoardSource(Protocol):
     async def agents(self) -> list[dict[str, Any]]: ...
 
     async def contacts(self) -> list[dict[str, Any]]: ...
+
+
+class LevelStore(Protocol):
+    """The store's per-service figures (``customers.store.CustomerStore``)."""
+
+    async def service_figures(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        targets: Mapping[str, float | None],
+        default_target_s: float | None,
+        service: str | None = None,
+    ) -> list[ServiceFigures]: ...
 
 
 class Subscriber:
@@ -58,19 +75,29 @@ class Wallboard:
     def __init__(
         self,
         source: BoardSource,
+        store: LevelStore,
         *,
         clock: Callable[[], float] = time.time,
         tz: tzinfo | None = None,
         debounce_s: float = 0.2,
         period_s: float = 2.0,
+        refresh_s: float = 1.0,
+        default_target_s: float = DEFAULT_TARGET_S,
         logger: logging.Logger | None = None,
     ) -> None:
         self.source = source
-        self.levels = ServiceLevelToday()
+        self.store = store
         self._clock = clock
         self._tz = tz  # None: the machine's local time zone
         self.debounce_s = debounce_s
         self.period_s = period_s
+        self.refresh_s = refresh_s
+        self.default_target_s = default_target_s  # the reports' target for unknown services
+        self.queries = 0  # service-level reads so far
+        self._levels: dict[str, LevelCounts] = {}
+        self._levels_key: tuple[date, float] | None = None  # the day read and when
+        self._outcome_seen = True
+        self._lock = asyncio.Lock()
         self._log = logger or logging.getLogger("omnivox.wallboard")
         self._changed = asyncio.Event()
         self._subscribers: set[Subscriber] = set()
@@ -83,34 +110,55 @@ class Wallboard:
         return datetime.fromtimestamp(self._clock(), self._tz).date()
 
     async def on_bus(self, topic: str, payload: Mapping[str, Any]) -> None:
-        """Count answered/abandoned contacts; any routing event marks the board changed."""
+        """Any routing event marks the board changed; an answer or abandon, the levels too.
+
+        Listen after the reports' recorder, so the contact row is written when the levels
+        are read again."""
         if not topic.startswith("routing."):
             return
-        outcome = OUTCOMES.get(topic)
-        service = payload.get("service")
-        if outcome is not None and isinstance(service, str):
-            target = self.source.services.get(service)
-            self.levels.record(
-                self.today(),
-                service,
-                outcome,
-                float(payload.get("wait_s") or 0.0),
-                target.sl_target_s if target is not None else None,
-            )
+        if topic in OUTCOMES:
+            self._outcome_seen = True
         self._changed.set()
 
+    async def levels(self) -> Mapping[str, LevelCounts]:
+        """Today's service-level counts per service, from the store: read again after an
+        outcome seen here, on a new day, or once older than ``refresh_s``. A failed read is
+        logged and the last figures are kept."""
+        day, now = self.today(), self._clock()
+        async with self._lock:
+            key = self._levels_key
+            fresh = key is not None and key[0] == day and now - key[1] < self.refresh_s
+            if fresh and not self._outcome_seen:
+                return self._levels
+            self._outcome_seen = False
+            start, end = day_bounds(day, self._tz)
+            targets = {name: s.sl_target_s for name, s in self.source.services.items()}
+            try:
+                figures = await self.store.service_figures(
+                    start, end, targets=targets, default_target_s=self.default_target_s
+                )
+            except Exception:
+                self._log.exception("wallboard: reading today's service level failed")
+                return self._levels if key is not None and key[0] == day else {}
+            self.queries += 1
+            self._levels = {
+                f.service: LevelCounts(f.answered, f.in_target, f.abandoned) for f in figures
+            }
+            self._levels_key = (day, now)
+            return self._levels
+
     async def board(self) -> dict[str, Any]:
-        """A fresh board from the router's current state."""
+        """A fresh board from the router's current state and today's service level."""
         agents = await self.source.agents()
         contacts = await self.source.contacts()
-        day = self.today()
+        levels = await self.levels()
         return build_board(
             self.source.services,
             agents,
             contacts,
-            self.levels.on(day),
+            levels,
             now=self._clock(),
-            day=day,
+            day=self.today(),
         )
 
     def subscribe(self) -> Subscriber:
