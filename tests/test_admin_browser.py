@@ -93,3 +93,56 @@ async def test_an_admin_sees_the_flow_diagram_of_each_scenario(
         assert errors == []
         admin = [(status, url.split("/", 3)[-1]) for status, url in failed if "/admin" in url]
         assert admin == [(422, "admin/scenarios/reload")]  # the refused file, by design
+
+
+async def test_an_admin_renames_moves_and_promotes_an_agent_on_the_agents_page(
+    browser: Any, sqlite_store: CustomerStore, tmp_path: Path
+) -> None:
+    await people(sqlite_store)
+    ann = await sqlite_store.get_agent("ann")
+    assert ann is not None
+    async with admin_site(sqlite_store, tmp_path) as site:
+        page = await browser.new_page(viewport={"width": 1440, "height": 960})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        failed: list[tuple[int, str]] = []
+        page.on(
+            "response",
+            lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None,
+        )
+        await page.goto(str(site.client.make_url("/")))
+        await page.fill("#login", "root")
+        await page.fill("#password", "pw-root")
+        await page.click("#signin-submit")
+        await page.wait_for_url("**/desktop")
+        await page.goto(str(site.client.make_url("/admin/agents")))
+
+        row = page.locator(f"tr[data-agent='{ann.id}']")
+        await row.get_by_label("name of ann", exact=True).fill("")  # first a mistake: no name
+        await row.get_by_label("save name, role and team of ann", exact=True).click()
+        await page.wait_for_selector(".notice.error")
+        assert "name" in await page.text_content(".notice.error")
+        assert (await sqlite_store.get_agent(ann.id)) == ann
+
+        row = page.locator(f"tr[data-agent='{ann.id}']")
+        await row.get_by_label("name of ann", exact=True).fill("Ann Lee")
+        await row.get_by_label("team of ann", exact=True).fill("south")
+        await row.get_by_label("role of ann", exact=True).select_option("supervisor")
+        await row.get_by_label("save name, role and team of ann", exact=True).click()
+        await page.wait_for_url("**/admin/agents?saved=ann")
+        assert "Saved agent ann." in await page.text_content(".notice.ok")
+        row = page.locator(f"tr[data-agent='{ann.id}']")
+        assert await row.get_by_label("name of ann", exact=True).input_value() == "Ann Lee"
+        assert await row.get_by_label("team of ann", exact=True).input_value() == "south"
+        assert await row.get_by_label("role of ann", exact=True).input_value() == "supervisor"
+        saved = await sqlite_store.get_agent(ann.id)
+        assert saved is not None and (saved.name, saved.team, saved.role) == (
+            "Ann Lee",
+            "south",
+            "supervisor",
+        )
+        live = next(a for a in await site.router.agents() if a["login"] == "ann")
+        assert live["name"] == "Ann Lee"
+        assert errors == []
+        admin = [(status, url.split("/", 3)[-1]) for status, url in failed if "/admin" in url]
+        assert admin == [(400, f"admin/agents/{ann.id}")]  # the nameless save, by design

@@ -166,3 +166,79 @@ async def test_dropping_a_service_that_holds_calls_is_a_conflict(
         assert "moving" in (await refused.json())["message"]
         assert "moving" in site.router.services
         assert site.routing_path.read_text() == current["text"]
+
+
+async def test_an_agents_name_team_and_role_edited_by_admins_only(
+    store: CustomerStore, tmp_path: Path
+) -> None:
+    await people(store)
+    ann = await store.get_agent("ann")
+    root = await store.get_agent("root")
+    assert ann is not None and root is not None
+    async with admin_site(store, tmp_path) as site:
+        post = site.origin()
+        path = f"/admin/agents/{ann.id}"
+        change = {"name": "Ann Lee", "team": "south"}
+        assert (await site.client.patch(path, json=change, headers=post)).status == 401
+        for login in ("ann", "sue"):  # an agent, a supervisor
+            await site.sign_in(login)
+            refused = await site.client.patch(path, json=change, headers=post)
+            assert refused.status == 403 and "admin" in (await refused.json())["message"]
+            form = await site.client.post(path, data=change, headers=post)
+            assert form.status == 403
+        assert (await store.get_agent(ann.id)) == ann  # nothing changed
+
+        await site.sign_in("root")
+        assert (await site.client.patch(path, json=change)).status == 403  # no Origin: refused
+        for body, field in (
+            ({"name": ""}, "name"),
+            ({"name": 5}, "name"),
+            ({"role": "boss"}, "role"),
+            ({"team": "t" * 101}, "team"),
+            ({"login": "annie"}, "login"),
+            ({"endpoint": "PJSIP/9"}, "endpoint"),
+            ({}, "body"),
+            ([1, 2], "body"),
+        ):
+            bad = await site.client.patch(path, json=body, headers=post)
+            assert bad.status == 400, body
+            assert (await bad.json())["field"] == field, body
+        assert (
+            await site.client.patch("/admin/agents/x1", json=change, headers=post)
+        ).status == 400
+        missing = await site.client.patch("/admin/agents/99999", json=change, headers=post)
+        assert missing.status == 404 and (await missing.json())["field"] == "id"
+
+        edited = await site.client.patch(path, json=change | {"role": "supervisor"}, headers=post)
+        assert edited.status == 200, await edited.text()
+        view = await edited.json()
+        assert (view["name"], view["team"]) == ("Ann Lee", "south")
+        live = next(a for a in await site.router.agents() if a["login"] == "ann")
+        assert (live["name"], live["team"]) == ("Ann Lee", "south")  # the router serves it
+        saved = await store.get_agent(ann.id)
+        assert saved is not None and (saved.name, saved.team, saved.role) == (
+            "Ann Lee",
+            "south",
+            "supervisor",
+        )
+        assert saved.skills == ann.skills and saved.login == "ann"
+        entry = (await store.audit_log(action="agent.update", target_id=ann.id))[0]
+        assert (entry.actor.kind, entry.actor.id) == ("agent", str(root.id))
+        assert entry.detail == {"fields": ["name", "role", "team"], "role": "supervisor"}
+
+        # the page's form: an empty team is none; a bad name is 400 with the field named
+        form = {"name": "Ann", "role": "agent", "team": " "}
+        done = await site.client.post(path, data=form, headers=post, allow_redirects=False)
+        assert done.status == 303 and done.headers["Location"] == "/admin/agents?saved=ann"
+        assert (await store.get_agent(ann.id)).team is None  # type: ignore[union-attr]
+        page = await site.client.post(path, data=form | {"name": ""}, headers=post)
+        assert page.status == 400 and 'data-field="name' in await page.text()
+        listing = await (await site.client.get("/admin/agents")).text()
+        assert f'form="edit-{ann.id}" name="name" aria-label="name of ann"' in listing
+
+        # the last admin cannot drop the role
+        last = await site.client.patch(
+            f"/admin/agents/{root.id}", json={"role": "agent"}, headers=post
+        )
+        assert last.status == 409 and (await last.json())["field"] == "role"
+        assert (await store.get_agent("root")).role == "admin"  # type: ignore[union-attr]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from customers.exceptions import Conflict, InvalidValue, NotFound
+from customers.records import Actor
 from customers.store import CustomerStore
 
 
@@ -48,6 +49,47 @@ async def test_agent_validation(store: CustomerStore) -> None:
         await store.set_agent_skills("eve", {"billing": 1})
     assert [a.login for a in await store.list_agents()] == ["bob"]
     assert (await store.get_agent("bob")).skills == {}  # type: ignore[union-attr]
+
+
+async def test_agent_name_team_and_role_updated_checked_and_audited(store: CustomerStore) -> None:
+    root = await store.create_agent("root", "Root", "PJSIP/1000", role="admin")
+    bob = await store.create_agent("bob", "Bob", "PJSIP/1001", team="tier1", skills={"tv": 4})
+    by_root = Actor("agent", str(root.id))
+    changed = await store.update_agent(
+        bob.id, {"name": "Bob Jones", "team": None, "role": "supervisor"}, actor=by_root
+    )
+    assert (changed.name, changed.team, changed.role) == ("Bob Jones", None, "supervisor")
+    assert changed.skills == {"tv": 4} and changed.login == "bob"  # the rest is kept
+    assert await store.get_agent("bob") == changed
+    entry = (await store.audit_log(target_kind="agent", target_id=bob.id))[0]
+    assert (entry.action, entry.actor) == ("agent.update", by_root)
+    assert entry.detail == {"fields": ["name", "role", "team"], "role": "supervisor"}
+
+    same = await store.update_agent("bob", {"team": None}, actor=by_root)  # nothing changes
+    assert same == changed and len(await store.audit_log(target_kind="agent")) == 1
+    await store.update_agent("bob", {"team": "tier2"})
+    assert (await store.audit_log(action="agent.update"))[0].detail == {"fields": ["team"]}
+
+    for changes, message in (
+        ({"name": ""}, "^name:"),
+        ({"name": 7}, "^name:"),
+        ({"team": "x" * 101}, "^team:"),
+        ({"role": "boss"}, "^role:"),
+        ({"login": "robert"}, "^login: cannot be changed here"),
+        ({}, "^body: nothing to change"),
+    ):
+        with pytest.raises(InvalidValue, match=message):
+            await store.update_agent("bob", changes)
+    with pytest.raises(InvalidValue, match="^actor"):
+        await store.update_agent("bob", {"name": "B"}, actor="root")  # type: ignore[arg-type]
+    with pytest.raises(NotFound):
+        await store.update_agent("nobody", {"name": "N"})
+    with pytest.raises(Conflict, match="'root' is the last admin"):
+        await store.update_agent(root.id, {"role": "agent"})
+    await store.update_agent("bob", {"role": "admin"})
+    assert (await store.update_agent(root.id, {"role": "agent"})).role == "agent"
+    assert (await store.get_agent("bob")).name == "Bob Jones"  # type: ignore[union-attr]
+    assert len(await store.audit_log(action="agent.update")) == 4
 
 
 async def test_services_upsert_and_list(store: CustomerStore) -> None:

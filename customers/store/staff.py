@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from customers import validation as v
 from customers.exceptions import Conflict, InvalidValue, NotFound
 from customers.models import Agent, AgentSkill, Service, ServiceSkill, Skill
-from customers.records import AgentRecord, ServiceRecord
-from customers.store.base import StoreBase
+from customers.records import SYSTEM, Actor, AgentRecord, ServiceRecord
+from customers.store.audit import AuditOps, check_actor
 from customers.store.convert import agent_record, service_record
 
+EDITABLE = ("name", "team", "role")  # what update_agent may change
 _ENDPOINT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*/\S+$")  # TECH/resource, e.g. PJSIP/1001
 
 
@@ -26,7 +27,23 @@ def _endpoint(value: object) -> str:
     return text
 
 
-class StaffOps(StoreBase):
+def agent_changes(changes: Mapping[str, object]) -> dict[str, Any]:
+    """``changes`` checked like :meth:`StaffOps.create_agent` checks them; only
+    :data:`EDITABLE` fields, at least one."""
+    for name in changes:
+        if name not in EDITABLE:
+            raise InvalidValue(name, f"cannot be changed here; one of {', '.join(EDITABLE)}")
+    if not changes:
+        raise InvalidValue("body", f"nothing to change; give {', '.join(EDITABLE)}")
+    checks = {
+        "name": lambda x: v.text("name", x),
+        "team": lambda x: v.optional_text("team", x, max_length=100),
+        "role": lambda x: v.one_of("role", x, v.AGENT_ROLES),
+    }
+    return {name: checks[name](value) for name, value in changes.items()}
+
+
+class StaffOps(AuditOps):
     async def upsert_skill(self, name: str) -> int:
         """The id of the skill called ``name``, created if new."""
         name = v.text("skill", name, max_length=64)
@@ -72,6 +89,37 @@ class StaffOps(StoreBase):
                 raise NotFound(f"agent {agent!r} does not exist")
             await self._set_agent_skills(session, row.id, levels)
             return agent_record(row, levels)
+
+    async def update_agent(
+        self, agent: int | str, changes: Mapping[str, object], *, actor: Actor = SYSTEM
+    ) -> AgentRecord:
+        """Change an agent's name, team or role (by id or login), checked like creation;
+        audited as ``agent.update`` with the names of the fields that changed (and the new
+        role). :class:`NotFound` for an unknown agent; :class:`Conflict` if it would leave
+        no admin."""
+        actor = check_actor(actor)
+        values = agent_changes(changes)
+        async with self._write() as session:
+            row = await self._agent(session, agent, lock=True)
+            if row is None:
+                raise NotFound(f"agent {agent!r} does not exist")
+            changed = sorted(k for k, x in values.items() if getattr(row, k) != x)
+            if "role" in changed and row.role == "admin" and await self._admins(session) <= 1:
+                raise Conflict(f"{row.login!r} is the last admin: make another admin first")
+            for name in changed:
+                setattr(row, name, values[name])
+            if changed:
+                detail: dict[str, Any] = {"fields": changed}
+                if "role" in changed:
+                    detail["role"] = row.role
+                self._audit(session, actor, "agent.update", "agent", row.id, detail)
+            await session.flush()
+            return agent_record(row, (await self._agent_skills(session, [row.id]))[row.id])
+
+    @staticmethod
+    async def _admins(session: AsyncSession) -> int:
+        query = select(Agent.id).where(Agent.role == "admin").with_for_update()
+        return len(list(await session.scalars(query)))
 
     async def get_agent(self, agent: int | str) -> AgentRecord | None:
         """An agent by id (int) or login (str), with skills."""
@@ -170,10 +218,14 @@ class StaffOps(StoreBase):
         await session.flush()
 
     @staticmethod
-    async def _agent(session: AsyncSession, agent: int | str) -> Agent | None:
+    async def _agent(
+        session: AsyncSession, agent: int | str, *, lock: bool = False
+    ) -> Agent | None:
         if isinstance(agent, str):
-            return await session.scalar(select(Agent).where(Agent.login == agent))
-        return await session.get(Agent, v.integer("agent", agent))
+            query = select(Agent).where(Agent.login == agent)
+        else:
+            query = select(Agent).where(Agent.id == v.integer("agent", agent))
+        return await session.scalar(query.with_for_update() if lock else query)
 
     @staticmethod
     async def _agent_skills(

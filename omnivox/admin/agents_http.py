@@ -1,6 +1,12 @@
 """``GET /admin/agents``, ``POST /admin/agents`` (create) and ``POST /admin/agents/{id}/skills``
 (skills and levels): the same checks as ``POST /api/agents`` (``routing.service.agent_input``),
-then the store, then the router (which serves the new skills at once, live state kept)."""
+then the store, then the router (which serves the new skills at once, live state kept).
+
+``POST`` (form or JSON) or ``PATCH`` (JSON) ``/admin/agents/{id}`` changes the agent's name,
+team or role: checked like creation (400 naming the field), audited with the admin as actor,
+404 for an unknown agent, 409 if it would leave no admin; the router's view follows at once.
+A new role takes effect at the agent's next sign-in (a session carries the role it began with).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,11 @@ from urllib.parse import quote
 from aiohttp import web
 
 from customers.exceptions import Conflict, InvalidValue, NotFound
+from customers.records import Actor
 from customers.validation import AGENT_ROLES
 from omnivox.admin.common import ADMIN, BadBody, admin_only, form_or_json, json_error, wants_json
 from omnivox.admin.html import esc, notice, page, refused_page
+from omnivox.auth.http import require_principal
 from routing.service import agent_input
 
 guard = admin_only(refused_page)
@@ -85,8 +93,8 @@ async def _render(
     if saved and not banner:
         banner = notice("ok", f"Saved agent {saved}.")
     rows_html = "".join(
-        f'<tr data-agent="{r.id}"><td>{r.id}</td><td>{esc(r.login)}</td><td>{esc(r.name)}</td>'
-        f"<td>{esc(r.role)}</td><td>{esc(r.team or '')}</td><td>{esc(r.endpoint)}</td>"
+        f'<tr data-agent="{r.id}"><td>{r.id}</td><td>{esc(r.login)}</td>{_edit_cells(r)}'
+        f"<td>{esc(r.endpoint)}</td>"
         f"<td>{esc(live.get(str(r.id), {}).get('state', 'unknown'))}</td>"
         f'<td><form method="post" action="/admin/agents/{r.id}/skills" class="inline">'
         f'<input name="skills" aria-label="skills of {esc(r.login)}" size="28" '
@@ -95,10 +103,7 @@ async def _render(
         for r in records
     )
     d = draft or {}
-    roles = "".join(
-        f"<option{' selected' if d.get('role') == role else ''}>{role}</option>"
-        for role in AGENT_ROLES
-    )
+    roles = _role_options(d.get("role"))
 
     def field(name: str, label: str, hint: str = "") -> str:
         value = d.get(name, "")
@@ -110,7 +115,8 @@ async def _render(
 
     body = (
         f'{banner}<table class="agents"><thead><tr><th>id</th><th>login</th><th>name</th>'
-        "<th>role</th><th>team</th><th>endpoint</th><th>state</th><th>skills (skill=level 1..10)"
+        "<th>role</th><th>team</th><th></th><th>endpoint</th><th>state</th>"
+        "<th>skills (skill=level 1..10)"
         f"</th></tr></thead><tbody>{rows_html}</tbody></table>"
         '<h2>New agent</h2><form method="post" action="/admin/agents" class="new-agent">'
         f"{field('login', 'Login')}{field('name', 'Name')}"
@@ -120,6 +126,28 @@ async def _render(
         '<button type="submit">Create</button></form>'
     )
     return page(request, "Agents", "agents", body, status=status)
+
+
+def _role_options(chosen: object) -> str:
+    return "".join(
+        f"<option{' selected' if chosen == role else ''}>{role}</option>" for role in AGENT_ROLES
+    )
+
+
+def _edit_cells(r: Any) -> str:
+    """Name, role and team as inputs of the row's own form (``form=`` ties them to it)."""
+    form, who = f"edit-{r.id}", esc(r.login)
+    return (
+        f'<td><input form="{form}" name="name" aria-label="name of {who}" size="16" '
+        f'value="{esc(r.name)}"></td>'
+        f'<td><select form="{form}" name="role" aria-label="role of {who}">'
+        f"{_role_options(r.role)}</select></td>"
+        f'<td><input form="{form}" name="team" aria-label="team of {who}" size="10" '
+        f'value="{esc(r.team or "")}"></td>'
+        f'<td><form id="{form}" method="post" action="/admin/agents/{r.id}" class="inline">'
+        f'<button type="submit" aria-label="save name, role and team of {who}">Update</button>'
+        "</form></td>"
+    )
 
 
 async def _refused(
@@ -176,7 +204,44 @@ async def set_skills(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"/admin/agents?saved={quote(str(view.get('login') or raw))}")
 
 
+def _changes(data: dict[str, Any], *, json_body: bool) -> dict[str, Any]:
+    """A JSON body as it is (the store names unknown fields); a form's name, role and team
+    (an empty team: none)."""
+    if json_body:
+        return data
+    out = {k: data[k] for k in ("name", "role", "team") if k in data}
+    if "team" in out and not out["team"].strip():
+        out["team"] = None
+    return out
+
+
+@guard
+async def edit(request: web.Request) -> web.StreamResponse:
+    ctx = request.app[ADMIN]
+    raw = request.match_info["id"]
+    if not raw.isdigit():
+        exc = InvalidValue("id", f"expected an agent id, got {raw!r}")
+        return await _refused(request, 400, exc, "id", None)
+    actor = Actor("agent", str(require_principal(request).id))
+    try:
+        data = await _body(request)
+        changes = _changes(data, json_body=request.content_type == "application/json")
+        record = await ctx.store.update_agent(int(raw), changes, actor=actor)
+    except InvalidValue as exc:
+        return await _refused(request, 400, exc, exc.field, None)
+    except NotFound as exc:
+        return await _refused(request, 404, exc, "id", None)
+    except Conflict as exc:
+        return await _refused(request, 409, exc, "role", None)
+    view = await ctx.router.add_agent(record)
+    if wants_json(request):
+        return web.json_response(view)
+    raise web.HTTPSeeOther(f"/admin/agents?saved={quote(record.login)}")
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/admin/agents", agents_page)
+    app.router.add_post("/admin/agents/{id}", edit)
+    app.router.add_patch("/admin/agents/{id}", edit)
     app.router.add_post("/admin/agents", create)
     app.router.add_post("/admin/agents/{id}/skills", set_skills)
