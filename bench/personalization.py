@@ -5,15 +5,17 @@
 Each customer (``bench/population.py``) makes one call through the real scenario engine (no
 Asterisk): once with every menu's ``personalize`` policy switched off (the static menu) and
 once as shipped, with the same context (history, profile, language) both times. A simulated
-caller presses their option's key as soon as its label has been spoken (barge-in); every call
-must end at the service of the caller's intent.
+caller presses their option's key as soon as its label has been spoken (barge-in), the same
+way in both runs; every call must end at the service of the caller's intent. As shipped, a
+promoted option is said in short (its ``promoted_label``) and a regular skips the intro.
 
 Menu time is the audio of the menu prompts heard until that key press (menu nodes only: the
 greeting and everything after the menu are the same in both runs). ``--speech tts`` measures
 it: each text part synthesized once by the project's espeak-ng worker, digits from Asterisk's
 own sound files; ``--speech wpm`` models it as words at a words-per-minute rate. Reaction time
 and silence between prompts are not modelled. Keys: every key pressed in the call.
-``--min-evidence`` and friends override the shipped policy (for what-if runs; printed).
+``--min-evidence`` and friends override the shipped policy, ``--full-labels`` says promoted
+options with their full label (for what-if runs; printed).
 The last line printed is one JSON object with the figures.
 """
 
@@ -179,6 +181,19 @@ def with_policy(scenario: Scenario, **changes: Any) -> Scenario:
     return dataclasses.replace(scenario, nodes=nodes)
 
 
+def without_promoted_labels(scenario: Scenario) -> Scenario:
+    """A copy whose promoted options are said with their full label (what-if)."""
+    nodes = {
+        nid: dataclasses.replace(
+            n, options=tuple(dataclasses.replace(o, promoted_label=None) for o in n.options)
+        )
+        if isinstance(n, m.Menu)
+        else n
+        for nid, n in scenario.nodes.items()
+    }
+    return dataclasses.replace(scenario, nodes=nodes)
+
+
 @dataclass(frozen=True, slots=True)
 class Pair:
     """One customer's call, with the static and with the personalised menu."""
@@ -312,6 +327,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     policy.add_argument("--max-promoted", type=int)
     policy.add_argument("--min-evidence", type=float)
     policy.add_argument("--half-life-days", type=float)
+    policy.add_argument("--promote-fixed-keys", choices=("yes", "no"))
+    policy.add_argument(
+        "--full-labels", action="store_true", help="say promoted options with their full label"
+    )
     args = parser.parse_args(argv)
     if args.customers < 1:
         parser.error(f"--customers must be >= 1, got {args.customers}")
@@ -323,6 +342,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(str(exc))
     names = ("mode", "max_promoted", "min_evidence", "half_life_days")
     args.overrides = {k: getattr(args, k) for k in names if getattr(args, k) is not None}
+    if args.promote_fixed_keys is not None:
+        args.overrides["promote_fixed_keys"] = args.promote_fixed_keys == "yes"
     return args
 
 
@@ -336,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         scenario = with_policy(scenario, **args.overrides)
     except ValueError as exc:
         raise SystemExit(f"policy override: {exc}") from None
+    if args.full_labels:
+        scenario = without_promoted_labels(scenario)
     started = time.perf_counter()
     customers = make_population(args.customers, args.seed, NOW, args.params)
     fallback = WpmSpeech(args.wpm)
@@ -355,6 +378,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     where = SCENARIO.relative_to(ROOT)
     print(f"Menu personalisation, {where}: {len(pairs)} customers, seed {args.seed}")
     overridden = f" (OVERRIDDEN: {args.overrides})" if args.overrides else ""
+    if args.full_labels:
+        overridden += " (OVERRIDDEN: promoted options said with their full label)"
     print(f"menu policy{overridden}: {'; '.join(policies)}")
     print(f"population: {describe(args.params)}")
     print(f"speech: {speech.description}")
@@ -378,6 +403,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"runtime: {runtime:.1f} s for {2 * len(pairs)} calls")
     head = {"scenario": "telecom", "customers": len(pairs), "seed": args.seed}
     head |= {"speech": args.speech, "policy_overrides": args.overrides}
+    head |= {"full_labels": args.full_labels}
     print(json.dumps(figures(stats, **head, runtime_seconds=round(runtime, 2))))
     return 0
 

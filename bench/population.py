@@ -254,7 +254,12 @@ def call_context(customer: Customer, now: datetime) -> CallContext:
 def menu_labels(scenario: Scenario) -> dict[str, m.MenuOption]:
     """Label prompt id -> its option, over every menu: how a caller tells options apart."""
     return {
-        o.label.id: o for n in scenario.nodes.values() if isinstance(n, m.Menu) for o in n.options
+        prompt.id: o
+        for n in scenario.nodes.values()
+        if isinstance(n, m.Menu)
+        for o in n.options
+        for prompt in (o.label, o.promoted_label)
+        if prompt is not None
     }
 
 

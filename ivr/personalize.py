@@ -58,6 +58,9 @@ class Policy:
     open_weight: float = 2.0  # an open matter counts this many contacts: alone enough by default
     outbound_weight: float = 0.75  # a message we sent counts less than a contact ...
     outbound_half_life_days: float = 7.0  # ... and fades faster
+    # renumber: a 0, * or # option may be promoted too (said first, keeping its key); the
+    # others keep their order. False: such options keep their key and their place.
+    promote_fixed_keys: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -154,7 +157,8 @@ def rank_menu(
     def promotable(option: OptionLike) -> bool:
         if option.intent is None or policy.mode == "off":
             return False
-        if policy.mode == "renumber" and option.key not in RENUMBERABLE_KEYS:
+        fixed = option.key not in RENUMBERABLE_KEYS
+        if policy.mode == "renumber" and fixed and not policy.promote_fixed_keys:
             return False  # a fixed key (0 = agent, *, #) keeps its key and its place
         score = score_of(option)
         return score > 0 and score >= policy.min_evidence
@@ -165,7 +169,10 @@ def rank_menu(
     chosen_set = set(chosen)
 
     if policy.mode == "renumber" and chosen:
-        order = _renumbered_order(options, chosen)
+        if policy.promote_fixed_keys:  # promoted first, whatever their keys; others in order
+            order = [*chosen, *(i for i in range(len(options)) if i not in chosen_set)]
+        else:
+            order = _renumbered_order(options, chosen)
         digits = iter(range(1, len(options) + 1))
         keys_now = [str(next(digits)) if keys[i] in RENUMBERABLE_KEYS else keys[i] for i in order]
     else:

@@ -80,7 +80,10 @@ def test_billing_regular_hears_billing_first_and_presses_1_instead_of_6() -> Non
     before_billing = menu.options[: menu.options.index(billing) + 1]
     heard_static = words(menu.prompt) + sum(words(o.label) for o in before_billing)
     assert static.menu_seconds == pytest.approx(heard_static * 60 / 175)
-    assert personal.menu_seconds == pytest.approx(words(billing.label) * 60 / 175)  # no intro
+    # no intro, and billing said in short: "For billing, press 1."
+    assert billing.promoted_label is not None
+    assert words(billing.promoted_label) < words(billing.label)
+    assert personal.menu_seconds == pytest.approx(words(billing.promoted_label) * 60 / 175)
     for result in (static, personal):  # menu key, "yes, my account", "keep waiting"
         assert result.keys == 3 and result.ended_at == "billing" and result.reached_intent
 
@@ -223,6 +226,26 @@ def test_policy_override_is_applied_and_reported(capsys: pytest.CaptureFixture[s
     out, figures = run_main(capsys, "--customers", "50", "--min-evidence", "0.25")
     assert figures["policy_overrides"] == {"min_evidence": 0.25}
     assert "OVERRIDDEN" in out and "min_evidence=0.25" in out
+
+
+def test_short_promoted_labels_and_a_promoted_0_each_save_menu_time(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, shipped = run_main(capsys, "--customers", "400")
+    _, long = run_main(capsys, "--customers", "400", "--full-labels")
+    _, neither = run_main(
+        capsys, "--customers", "400", "--full-labels", "--promote-fixed-keys", "no"
+    )
+    assert long["full_labels"] and not shipped["full_labels"]
+    assert neither["policy_overrides"] == {"promote_fixed_keys": False}
+    key = "repeat_personalized_mean_menu_seconds"
+    assert shipped[key] < long[key] < neither[key]
+    for figures in (shipped, long, neither):  # the static menu is the same in every run
+        assert (
+            figures["repeat_static_mean_menu_seconds"] == shipped["repeat_static_mean_menu_seconds"]
+        )
+        assert figures["new_callers_menu_time_reduction"] == pytest.approx(0.0, abs=1e-9)
+        assert figures["all_misrouted_calls"] == 0
 
 
 @pytest.mark.parametrize(

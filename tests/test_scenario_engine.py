@@ -109,7 +109,7 @@ def test_billing_heavy_caller_hears_billing_first_on_key_1() -> None:
     call = Call(TELECOM, context(customer=CUSTOMER, history=billing_history(OPEN)))
     menu = to_main_menu(call)
     # A regular whose options moved up skips "please listen carefully" (intro: unless-...).
-    assert texts(menu)[0] == "To pay your bill or ask about it, press 1."
+    assert texts(menu)[0] == "For billing, press 1."  # promoted: said in short
     assert texts(menu)[1] == "For internet support, press 2."
     assert texts(menu)[-2] == "To speak to an agent, press 0."  # 0 keeps its key and place
     entered = call.journey.path[-1]

@@ -205,7 +205,8 @@ class Call(Gathering):
         for planned in self._plan.options:
             option = node.option(planned.option_key)
             assert option is not None
-            prompts.append(self._render(option.label, key=planned.key))
+            label = option.promoted_label if planned.promoted else None
+            prompts.append(self._render(label or option.label, key=planned.key))
             if option.intent:
                 intents.append(option.intent)
         speech = self._speech_ask(node, intents)

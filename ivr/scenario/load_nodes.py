@@ -23,6 +23,7 @@ KEYS: dict[str, tuple[str, ...]] = {
         "min_evidence",
         "half_life_days",
         "intro",
+        "promote_fixed_keys",
     )
     + ("min_confidence", "speech")
     + INTERACTIVE,
@@ -161,6 +162,9 @@ class NodeParser:
                 r.error(body["half_life_days"].pos, "half_life_days must be > 0")
             else:
                 policy_args["half_life_days"] = half_life
+        promote_fixed = r.scalar(body.get("promote_fixed_keys"), bool, "promote_fixed_keys")
+        if promote_fixed is not None:
+            policy_args["promote_fixed_keys"] = promote_fixed
         intro = r.scalar(body.get("intro"), str, "intro") or "always"
         if intro not in INTRO_MODES:
             r.error(body["intro"].pos, f"intro must be one of {', '.join(INTRO_MODES)}")
@@ -184,10 +188,15 @@ class NodeParser:
         body = r.mapping(y, what)
         if body is None:
             return None
-        r.check_keys(body, ("key", "label", "intent", "target", "transfer"), what)
+        r.check_keys(body, ("key", "label", "promoted_label", "intent", "target", "transfer"), what)
         key = r.text(r.require(body, "key", what, y.pos), f"{what} key")
         label = self.p.prompt(
             r.require(body, "label", what, y.pos), f"{node_id}.options.{key}.label", f"{what} label"
+        )
+        promoted_label = self.p.prompt(
+            body.get("promoted_label"),
+            f"{node_id}.options.{key}.promoted_label",
+            f"{what} promoted_label",
         )
         transfer = None
         if "transfer" in body:
@@ -204,6 +213,7 @@ class NodeParser:
         return m.MenuOption(
             key=key,
             label=label,
+            promoted_label=promoted_label,
             intent=r.text(body.get("intent"), f"{what} intent"),
             target=r.text(body.get("target"), f"{what} target"),
             transfer=transfer,

@@ -109,6 +109,9 @@ class MenuOption:
     intent: str | None = None
     target: str | None = None
     transfer: TransferSpec | None = None
+    # Said instead of ``label`` when personalisation moved the option up: the caller's
+    # history predicts it, so a short confirmation ("For billing, press 1.") is enough.
+    promoted_label: Prompt | None = None
     pos: Pos = field(default=_NOWHERE, compare=False)
     where: Mapping[str, Pos] = field(default_factory=_where, compare=False)
 
@@ -354,6 +357,7 @@ def node_prompts(node: AnyNode) -> Iterator[Prompt]:
         yield from node.prompts
     if isinstance(node, Menu):
         yield from (o.label for o in node.options)
+        yield from (o.promoted_label for o in node.options if o.promoted_label is not None)
     speech = node.speech if isinstance(node, Menu | Gather) else None
     if speech is not None:
         for prompt in (speech.retry_prompt, speech.keys_prompt):

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ivr.personalize import RENUMBERABLE_KEYS
 from ivr.scenario import conditions as c
 from ivr.scenario import model as m
 from ivr.scenario.graph import cycles, edges, reachable, successors
@@ -111,6 +112,8 @@ def _check_node(scenario: m.Scenario, node: m.AnyNode, err: Report) -> None:
             seen.setdefault(option.key, pos)
         if not node.options:
             err(node.pos, f"{node.kind} node {node.id!r} has no options")
+    if isinstance(node, m.Menu):
+        _check_promoted_labels(node, err)
     if isinstance(node, m.Menu) and node.speech is not None:
         _check_speech(scenario, node, node.speech, err)
     if isinstance(node, m.Gather) and node.speech is not None:
@@ -132,6 +135,25 @@ def _check_node(scenario: m.Scenario, node: m.AnyNode, err: Report) -> None:
         for branch in node.branches:
             for test in c.walk(branch.test):
                 _check_test(scenario, test, known, branch.pos, err)
+
+
+def _check_promoted_labels(node: m.Menu, err: Report) -> None:
+    """A ``promoted_label`` is said only for an option personalisation can move up."""
+    for option in node.options:
+        if option.promoted_label is None:
+            continue
+        pos = option.where.get("promoted_label", option.pos)
+        what = f"option {option.key!r} of menu {node.id!r}"
+        fixed = option.key not in RENUMBERABLE_KEYS and not node.policy.promote_fixed_keys
+        if option.intent is None:
+            err(pos, f"{what} has a promoted_label but no intent")
+        elif node.policy.mode == "renumber" and fixed:
+            err(
+                pos,
+                f"{what} keeps its key and place when "
+                "personalize: renumber (without promote_fixed_keys), so its promoted_label "
+                "is never said",
+            )
 
 
 def _check_speech(scenario: m.Scenario, node: m.Menu, speech: m.SpeechSpec, err: Report) -> None:
