@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from customers.db import check, make_engine, make_sessionmaker, migrate, safe_url
 from customers.exceptions import CustomerStoreError
+from customers.records import AgentRecord
 from customers.store import CustomerStore
 from ivr.call import CallerLookup, IvrHandler
 from ivr.call.handler import Clock, utc_now
@@ -207,7 +208,14 @@ class OmnivoxServer:
             )
         else:
             state, leader = MemoryState(config.services), SoleLeader()
-        self.router = Router(state, control=self.ami, publish=self.bus.publish, leader=leader)
+        store = self.store
+
+        async def directory(agent_id: str) -> AgentRecord | None:  # agents another instance added
+            return await store.get_agent(int(agent_id)) if agent_id.isdigit() else None
+
+        self.router = Router(
+            state, control=self.ami, publish=self.bus.publish, leader=leader, directory=directory
+        )
         for record in await self.store.list_agents():
             await self.router.add_agent(record)
         self.bus.listeners.append(self.router.on_bus)

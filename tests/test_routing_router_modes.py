@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
+from customers.records import AgentRecord
 from routing.core.model import AgentState, Service
 from routing.service import RedisLease, Router
 from routing.state import MemoryState, RedisState
@@ -210,12 +211,13 @@ async def redis_prefix() -> AsyncIterator[tuple[aioredis.Redis, str]]:
     await client.aclose()
 
 
-async def instance(client: aioredis.Redis, prefix: str, control: Control) -> Router:
+async def instance(client: aioredis.Redis, prefix: str, control: Control, **options: Any) -> Router:
     router = Router(
         RedisState(client, QUICK, prefix=prefix),
         control=control,
         leader=RedisLease(client, f"{prefix}ami-leader", ttl_s=1.0),
         tick_s=0.05,
+        **options,
     )
     await router.start()
     return router
@@ -243,6 +245,35 @@ async def test_two_instances_share_one_leader_and_never_double_assign(redis_pref
         assert len(redirected) == 30 and len(set(redirected)) == 30  # each caller once
         offered = [v for v in await a.state.contacts() if v.phase == "offered"]
         assert len({v.agent_id for v in offered}) == len(offered) == 30
+    finally:
+        await a.close()
+        await b.close()
+
+
+@pytest.mark.redis
+async def test_an_agent_added_on_one_instance_has_a_name_on_the_other(redis_prefix) -> None:
+    client, prefix = redis_prefix
+    store = {"7": agent(7, {"billing": 5})}
+    asked: list[str] = []
+
+    async def directory(agent_id: str) -> AgentRecord | None:
+        asked.append(agent_id)
+        return store.get(agent_id)
+
+    a = await instance(client, prefix, Control())
+    b = await instance(client, prefix, Control(), directory=directory)
+    try:
+        await a.add_agent(store["7"])
+        await a.set_state(7, "ready")
+        seen = await b.agents()
+        assert [(x["id"], x["login"], x["name"], x["state"]) for x in seen] == [
+            ("7", "a7", "Agent 7", "ready")
+        ]
+        assert (await b.get_state(7))["name"] == "Agent 7"
+        assert asked == ["7"]  # looked up once, then known
+        plain = await instance(client, prefix, Control())  # no directory: ids only
+        assert [(x["login"], x["name"]) for x in await plain.agents()] == [(None, None)]
+        await plain.close()
     finally:
         await a.close()
         await b.close()

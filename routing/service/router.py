@@ -17,31 +17,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from customers.records import AgentRecord
-from routing.bridge.signals import (
-    AgentAnswered,
-    AgentMissed,
-    CallbackAnswered,
-    CallerGone,
-    CallerWaiting,
-    DevicePresence,
-    signal_of,
-)
 from routing.core.decide import assign
 from routing.core.model import Agent, Contact, Service
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
+from routing.service.announce import Announcer, Directory, Publish
 from routing.service.connect import CallControl, connect_caller, ring_agent_for_callback
-from routing.service.contacts import (
-    alive_channels,
-    callback_service,
-    contact_of,
-    view_dict,
-    waiting_facts,
-)
+from routing.service.contacts import callback_service, contact_of, view_dict
+from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
 from routing.state import (
     ContactView,
@@ -51,9 +38,6 @@ from routing.state import (
     StateError,
     TransitionError,
 )
-
-Publish = Callable[[str, Mapping[str, Any]], Awaitable[None]]
-PENDING_KEEP_S = 600.0  # IVR facts kept for a caller who has not reached the hold context
 
 
 def member_services(services: Mapping[str, Service], skills: Mapping[str, int]) -> frozenset[str]:
@@ -73,22 +57,30 @@ class Router:
         control: CallControl | None = None,
         publish: Publish | None = None,
         leader: Leadership | None = None,
+        directory: Directory | None = None,
         offer_timeout_s: float = 45.0,
         tick_s: float = 0.5,
         logger: logging.Logger | None = None,
     ) -> None:
         self.state = state
         self._control = control
-        self._publish = publish
         self._leader = leader or SoleLeader()
         self._offer_timeout_s = offer_timeout_s
         self._tick_s = tick_s
         self._log = logger or logging.getLogger("routing")
         self._cache = RequirementCache(state.services)
         self._dispatching = asyncio.Lock()  # one decision round at a time in this instance
-        self._people: dict[str, tuple[str, str]] = {}  # agent id -> (login, name)
-        self._pending: dict[str, tuple[float, dict[str, Any]]] = {}  # call id -> IVR facts
-        self._tasks: list[asyncio.Task[None]] = []
+        self._announce = Announcer(state, publish, directory=directory, logger=self._log)
+        self._follower = CallFollower(
+            state,
+            control=control,
+            leader=self._leader,
+            announce=self._announce,
+            queue=self.queue_call,
+            dispatch=self.dispatch,
+            logger=self._log,
+        )
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._unsubscribe: Callable[[], None] | None = None
 
     def now(self) -> float:
@@ -111,19 +103,22 @@ class Router:
             self._unsubscribe = self._control.on_event("*", self.on_ami_event)
             on_reconnect = getattr(self._control, "on_reconnect", None)
             if on_reconnect is not None:  # events were missed while AMI was down
-                on_reconnect(lambda: asyncio.ensure_future(self.reconcile()))
+                on_reconnect(lambda: self._spawn(self.reconcile()))
         await self._leader.start(self.reconcile)
-        self._tasks.append(asyncio.create_task(self._ticker()))
+        self._spawn(self._ticker())
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        for task in self._tasks:
+        tasks, self._tasks = set(self._tasks), set()
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self._leader.close()
 
     # --- agents -------------------------------------------------------------------------
@@ -139,9 +134,9 @@ class Router:
             team=record.team,
             endpoint=record.endpoint,
         )
-        self._people[agent.id] = (record.login, record.name)
+        self._announce.know(record)
         view = await self.state.put_agent(agent)
-        return self._agent_dict(view.to_dict(self.now()))
+        return await self._announce.agent_dict(view.to_dict(self.now()))
 
     async def set_state(self, agent_id: int | str, state: str, reason: str | None = None) -> dict:
         """An agent's own change (the desktop's ready / not ready / end wrap-up).
@@ -150,8 +145,8 @@ class Router:
             view = await self.state.set_agent_state(str(agent_id), state, reason)
         except NotFound as exc:
             raise LookupError(str(exc)) from None
-        data = self._agent_dict(view.to_dict(self.now()))
-        await self._emit("routing.agent", data)
+        data = await self._announce.agent_dict(view.to_dict(self.now()))
+        await self._announce.emit("routing.agent", data)
         await self.dispatch()
         return data
 
@@ -159,16 +154,12 @@ class Router:
         view = await self.state.get_agent(str(agent_id))
         if view is None:
             raise LookupError(f"no agent {agent_id}")
-        return self._agent_dict(view.to_dict(self.now()))
+        return await self._announce.agent_dict(view.to_dict(self.now()))
 
     async def agents(self) -> list[dict[str, Any]]:
         """Every agent as JSON (``GET /api/agents``, the wallboard, metrics)."""
         now = self.now()
-        return [self._agent_dict(v.to_dict(now)) for v in await self.state.agents()]
-
-    def _agent_dict(self, data: dict[str, Any]) -> dict[str, Any]:
-        login, name = self._people.get(str(data["id"]), (None, None))
-        return data | {"login": login, "name": name}
+        return [await self._announce.agent_dict(v.to_dict(now)) for v in await self.state.agents()]
 
     async def update_services(self, services: Mapping[str, Service]) -> None:
         """Serve a new routing config (the admin pages' edit): refused with
@@ -205,7 +196,7 @@ class Router:
             if self._control is None:
                 await self.queue_call(payload)
             else:  # queued when the caller reaches the hold context; keep the facts till then
-                self._remember(payload)
+                self._follower.remember(payload)
         elif topic == "ivr.channel_switch" and payload.get("kind") == "callback":
             await self.queue_callback(payload)
 
@@ -214,7 +205,7 @@ class Router:
         ``ivr.transfer`` payload), or a chat or callback (``facts["media"]``)."""
         contact, meta = contact_of(facts, self.state.services, self.now())
         view = await self.state.enqueue(contact, meta)
-        await self._emit("routing.queued", view_dict(view, self.now()))
+        await self._announce.emit("routing.queued", view_dict(view, self.now()))
         await self.dispatch()
         return view
 
@@ -244,90 +235,18 @@ class Router:
         """A non-voice contact (chat) is finished: the agent goes to wrap-up."""
         removed = await self.state.remove_contact(contact_id)
         if removed is not None:
-            await self._emit_removed(removed)
+            await self._announce.removed(removed)
             await self.dispatch()
 
-    def _remember(self, facts: Mapping[str, Any]) -> None:
-        now = time.monotonic()
-        self._pending = {k: v for k, v in self._pending.items() if now - v[0] < PENDING_KEEP_S}
-        self._pending[str(facts["call_id"])] = (now, dict(facts))
-
-    # --- AMI events ---------------------------------------------------------------------
+    # --- AMI events (routing.service.follow) -------------------------------------------
 
     async def on_ami_event(self, event: Mapping[str, str]) -> None:
         """Every AMI event; the leader acts on those that mean something to routing."""
-        signal = signal_of(event)
-        if signal is None or not self._leader.is_leader:
-            return
-        try:
-            await self._on_signal(signal)
-        except StateError as exc:  # a late or repeated event: the state refused it
-            self._log.info("AMI %s ignored: %s", type(signal).__name__, exc)
-
-    async def _on_signal(self, signal: object) -> None:
-        match signal:
-            case CallerWaiting(uniqueid=uid):
-                if await self.state.get_contact(uid) is None:
-                    _, facts = self._pending.pop(uid, (0.0, {}))
-                    await self.queue_call(waiting_facts(signal, facts))
-                    return
-            case AgentAnswered(uniqueid=uid) | CallbackAnswered(uniqueid=uid):
-                view = await self.state.get_contact(uid)
-                if view is None or view.phase != "offered":
-                    return
-                confirmed = await self.state.confirm(uid, token=view.token)
-                await self._emit("routing.answered", view_dict(confirmed.view, self.now()))
-                if confirmed.view.agent_id is not None:
-                    await self._emit_agent(confirmed.view.agent_id)  # on call
-                return
-            case AgentMissed(uniqueid=uid):
-                view = await self.state.get_contact(uid)
-                if view is None or view.phase != "offered":
-                    return
-                released = await self.state.release(uid, token=view.token)
-                again = await self.state.get_contact(uid)
-                if again is not None:
-                    payload = view_dict(again, self.now()) | {"missed": released.agent_id}
-                    await self._emit("routing.missed", payload)
-                await self._emit_agent(released.agent_id)
-            case CallerGone(uniqueid=uid):
-                removed = await self.state.remove_contact(uid)
-                if removed is None:
-                    return
-                await self._emit_removed(removed)
-            case DevicePresence(device=device):
-                for view in await self.state.agents():
-                    if view.agent.endpoint == device and view.reachable != signal.reachable:
-                        await self.state.set_presence(view.id, signal.reachable)
-            case _:
-                return
-        await self.dispatch()
+        await self._follower.on_ami_event(event)
 
     async def reconcile(self) -> None:
-        """Match the state with the channels Asterisk has now (after a restart, a lost
-        lease or an AMI reconnect): contacts whose channel is gone are removed (abandoned or
-        ended). Without AMI there is nothing to compare with."""
-        if self._control is None or not self._leader.is_leader:
-            return
-        action = getattr(self._control, "action", None)
-        if action is None:
-            return
-        try:
-            listing = await action("CoreShowChannels")
-        except Exception as exc:
-            self._log.warning("reconcile: CoreShowChannels failed: %s", exc)
-            return
-        alive = alive_channels(listing)
-        gone = 0
-        for view in await self.state.contacts():
-            if view.meta.get("media", "voice") != "voice" or view.id in alive:
-                continue
-            removed = await self.state.remove_contact(view.id)
-            if removed is not None:
-                gone += 1
-                await self._emit_removed(removed)
-        self._log.info("reconciled with Asterisk: %d channels, %d contacts gone", len(alive), gone)
-        await self.dispatch()
+        """Match the state with the channels Asterisk has now (leader only)."""
+        await self._follower.reconcile()
 
     # --- decisions ------------------------------------------------------------------------
 
@@ -377,12 +296,12 @@ class Router:
             "agent": agent.id,
             "decision_ms": round(ms, 3),
         }
-        await self._emit("routing.offered", payload)
-        await self._emit_agent(agent.id)  # reserved: the desktop shows it
+        await self._announce.emit("routing.offered", payload)
+        await self._announce.agent(agent.id)  # reserved: the desktop shows it
         media = view.meta.get("media", "voice")
         if media == "chat":  # the pop is the offer: the chat is the agent's at once
             confirmed = await self.state.confirm(view.id, token=reservation.token)
-            await self._emit("routing.answered", view_dict(confirmed.view, self.now()))
+            await self._announce.emit("routing.answered", view_dict(confirmed.view, self.now()))
             return
         if self._control is None or not agent.agent.endpoint:
             return
@@ -415,36 +334,11 @@ class Router:
             view = await self.state.get_contact(released.contact_id)
             if view is not None:
                 payload = view_dict(view, self.now()) | {"missed": released.agent_id}
-                await self._emit("routing.missed", payload)
-            await self._emit_agent(released.agent_id)
+                await self._announce.emit("routing.missed", payload)
+            await self._announce.agent(released.agent_id)
         for agent_id in swept.wrapped_up:
-            await self._emit_agent(agent_id)
+            await self._announce.agent(agent_id)
         await self.dispatch()
-
-    # --- publishing -----------------------------------------------------------------------
-
-    async def _emit_removed(self, removed: Any) -> None:
-        kind = "routing.ended" if removed.outcome == "ended" else "routing.abandoned"
-        payload = view_dict(removed.view, removed.removed_at) | {
-            "wait_s": round(removed.waited_s, 1),
-            "outcome": removed.outcome,
-        }
-        await self._emit(kind, payload)
-        if removed.agent_id is not None:
-            await self._emit_agent(removed.agent_id)
-
-    async def _emit_agent(self, agent_id: str) -> None:
-        view = await self.state.get_agent(agent_id)
-        if view is not None:
-            await self._emit("routing.agent", self._agent_dict(view.to_dict(self.now())))
-
-    async def _emit(self, topic: str, payload: Mapping[str, Any]) -> None:
-        if self._publish is None:
-            return
-        try:
-            await self._publish(topic, payload)
-        except Exception:
-            self._log.exception("publishing %s failed", topic)
 
 
 __all__ = ["CallControl", "Contact", "Router", "member_services"]
