@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import exc, select, update
 
 from customers import validation as v
-from customers.exceptions import NotFound
-from customers.models import Interaction, Journey, ResumeToken, SmsOutbox
+from customers.exceptions import Conflict, NotFound
+from customers.models import Agent, Interaction, Journey, ResumeToken, SmsOutbox
 from customers.records import InteractionRecord
 from customers.store.base import StoreBase
 from customers.store.convert import interaction_record
@@ -180,23 +180,62 @@ class SwitchOps(StoreBase):
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def resume_token_of_chat(self, chat_id: str) -> ResumeTokenRecord | None:
+        """The token that opened chat ``chat_id`` (the chat's id is the routed contact's)."""
+        async with self._read() as session:
+            row = await session.scalar(
+                select(ResumeToken).where(ResumeToken.chat_id == chat_id).limit(1)
+            )
+            return None if row is None else _token(row)
+
+    async def chat_interaction(self, interaction_id: int) -> InteractionRecord | None:
+        async with self._read() as session:
+            row = await session.get(Interaction, interaction_id)
+            return None if row is None else interaction_record(row)
+
     async def append_chat_message(
         self, interaction_id: int, message: Mapping[str, Any]
     ) -> InteractionRecord:
-        """Add ``message`` to the interaction's ``data["messages"]``; the first customer
-        message becomes the summary."""
-        item = v.jsonable("message", v.mapping("message", message))
+        """Add ``message`` to the interaction's ``data["messages"]`` with the next ``seq``
+        (1, 2, ...: what a reader has seen so far); the first customer message becomes the
+        summary. :class:`Conflict` once the chat has ended."""
+        item = dict(v.jsonable("message", v.mapping("message", message)))
         async with self._write() as session:
             row = await session.get(Interaction, interaction_id, with_for_update=True)
             if row is None:
                 raise NotFound(f"interaction {interaction_id} does not exist")
             data = dict(row.data)
-            data["messages"] = [*list(data.get("messages") or []), item][-MAX_MESSAGES:]
+            if data.get("ended_at"):
+                raise Conflict("this chat has ended")
+            messages = list(data.get("messages") or [])
+            item["seq"] = int(messages[-1].get("seq") or len(messages)) + 1 if messages else 1
+            data["messages"] = [*messages, item][-MAX_MESSAGES:]
             row.data = data
-            if row.summary is None and isinstance(item, dict) and item.get("from") == "customer":
+            if row.summary is None and item.get("from") == "customer":
                 row.summary = str(item.get("text", ""))[:1000]
             await session.flush()
             return interaction_record(row)
+
+    async def end_chat(
+        self, interaction_id: int, *, at: datetime, by: str, agent_id: int | None = None
+    ) -> tuple[InteractionRecord, bool]:
+        """Close the chat's interaction (no longer open; ``ended_at``, ``ended_by`` and the
+        agent recorded): the timeline shows the finished chat with its transcript. The
+        second value is ``False`` when it had already ended (nothing is written)."""
+        async with self._write() as session:
+            row = await session.get(Interaction, interaction_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"interaction {interaction_id} does not exist")
+            if row.data.get("ended_at"):
+                return interaction_record(row), False
+            if agent_id is not None and await session.get(Agent, agent_id) is None:
+                raise NotFound(f"agent {agent_id} does not exist")
+            ended = {"ended_at": v.aware("at", at).isoformat(), "ended_by": by[:100]}
+            row.data = dict(row.data) | ended
+            row.open = False
+            row.agent_id = agent_id if agent_id is not None else row.agent_id
+            await session.flush()
+            return interaction_record(row), True
 
     # --- the SMS outbox -----------------------------------------------------------------
 

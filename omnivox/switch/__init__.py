@@ -9,6 +9,12 @@
   opens the chat: a chat interaction on the customer's timeline linked to the call's journey,
   routed to an agent as ``media: chat`` with ``continues: <call id>`` so the screen-pop shows
   the call's IVR path and collected data.
+* The conversation (:class:`omnivox.switch.chat.ChatRoom`): every message is stored on the chat
+  interaction with a ``seq``; the agent the chat was popped to (or a supervisor of their team)
+  reads and replies at ``/desktop/chats/{chat_id}`` and hears the customer over the desktop
+  socket; the customer follows replies and their place in the queue over server-sent events
+  (``GET /api/continuations/{token}/events``); ending the chat closes its interaction and puts
+  the agent in wrap-up.
 
 Wiring (``omnivox.server``): build a :class:`SwitchService`, add ``service.on_bus`` to the bus,
 ``http.setup(app, service)``, run ``OutboxWorker.run()`` as a task when a webhook is set.

@@ -32,6 +32,27 @@ class BadSession(SwitchError):
     status, code = 403, "bad_session"
 
 
+class InvalidMessage(SwitchError):
+    """Empty, blank or too long: ``field`` names what to fix."""
+
+    status, code = 400, "invalid"
+    field = "text"
+
+
+class ChatUnknown(SwitchError):
+    status, code = 404, "unknown_chat"
+
+
+class ChatEnded(SwitchError):
+    status, code = 409, "chat_ended"
+
+
+class NotAssigned(SwitchError):
+    """Someone other than the chat's agent (or their supervisor) tried to read or write."""
+
+    status, code = 403, "forbidden"
+
+
 class SendError(Exception):
     """A message was not sent; ``retry`` says whether trying again may help."""
 

@@ -1,6 +1,7 @@
 """The customer's side of an SMS link: ``GET /continue/{token}`` (the chat page, or a page
 saying why the link does not work) and the API the page uses (documented in the OpenAPI
-document): ``POST /api/continuations/{token}`` opens the chat, ``.../messages`` writes in it.
+document): ``POST /api/continuations/{token}`` opens the chat, ``.../messages`` writes in it,
+``GET .../events`` streams the agent's replies and the queue place (``omnivox.switch.stream``).
 
 The token is the credential. Opening answers a chat ``session`` (also set as an HttpOnly
 cookie) that later messages, and a reload of the page, present.
@@ -15,10 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
+from omnivox.desktop.keys import HUB
+from omnivox.switch import agent_http, stream
+from omnivox.switch.desk import HubDesk
 from omnivox.switch.exceptions import SwitchError
+from omnivox.switch.keys import SERVICE
 from omnivox.switch.service import MAX_MESSAGE, SwitchService
 
-SERVICE = web.AppKey("switch_service", SwitchService)
 STATIC = Path(__file__).resolve().parent / "static"
 COOKIE = "omnivox_chat"
 COOKIE_MAX_AGE_S = 24 * 3600
@@ -83,7 +87,7 @@ def _service(request: web.Request) -> SwitchService:
 
 def _fail(error: SwitchError) -> ApiError:
     field = "text" if error.code == "invalid" else "token"
-    return ApiError(error.status, error.code, str(error), field)
+    return ApiError(error.status, error.code, str(error), None if error.status == 409 else field)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -179,8 +183,27 @@ def _error_page(title: str, reason: str) -> str:
     )
 
 
+async def events(request: web.Request) -> web.StreamResponse:
+    """``GET /api/continuations/{token}/events``: the chat, live (server-sent events)."""
+    service = request.app.get(SERVICE)
+    if service is None:
+        return _error(ApiError(503, "unavailable", "channel switching is not set up"))
+    return await stream.events(request, service)
+
+
 def setup(app: web.Application, service: SwitchService) -> None:
-    """Mount the page and its assets; the API routes come with ``omnivox.api.setup``."""
+    """Mount the page, its stream and assets (the JSON API routes come with
+    ``omnivox.api.setup``); with the agent desktop on the same app (mount it first), the
+    agent's chat routes too, and the chat tells the agent through the desktop's pop hub."""
     app[SERVICE] = service
     app.router.add_get("/continue/{token}", page)
+    app.router.add_get("/api/continuations/{token}/events", events)
     app.router.add_static("/switch/static/", STATIC)
+
+    async def end_streams(_: web.Application) -> None:
+        service.room.feed.close()
+
+    app.on_shutdown.append(end_streams)
+    if HUB in app:
+        service.room.desk = HubDesk(app[HUB])
+        agent_http.setup(app)

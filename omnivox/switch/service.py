@@ -16,10 +16,11 @@ from customers.store import CustomerStore
 from customers.store.switch import ResumeTokenRecord, SmsRecord
 from ivr.scenario import Scenario
 from omnivox.switch import tokens
+from omnivox.switch.chat import MAX_MESSAGE, ChatRoom
 from omnivox.switch.exceptions import (
     BadSession,
+    InvalidMessage,
     NotReady,
-    SwitchError,
     TokenExpired,
     TokenUnknown,
     TokenUsed,
@@ -27,7 +28,6 @@ from omnivox.switch.exceptions import (
 from omnivox.switch.route import route_for, topic_of
 
 KIND = "sms_link"
-MAX_MESSAGE = 2000
 MAX_MERGE_HOPS = 16
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 SECRET_FIELD = re.compile(r"pin|passw|cvv|cvc|secret|security_code", re.IGNORECASE)
@@ -38,11 +38,18 @@ log = logging.getLogger("omnivox.switch")
 class ContactRouter(Protocol):
     """What the chat needs of ``routing.service.Router``."""
 
+    services: Any
+
+    def now(self) -> float: ...
+
     async def queue_call(self, facts: Mapping[str, Any]) -> Any: ...
 
+    async def contacts(self) -> list[dict[str, Any]]: ...
 
-class InvalidMessage(SwitchError):
-    status, code = 422, "invalid"
+    async def end_contact(self, contact_id: str) -> None: ...
+
+
+__all__ = ["MAX_MESSAGE", "ContactRouter", "InvalidMessage", "SwitchService", "shown"]
 
 
 def shown(name: str, value: Any) -> str:
@@ -77,8 +84,8 @@ class SwitchService:
         self._scenarios = scenarios
         self._ttl = ttl
         self._on_queued = on_queued
-        self._publish = publish
         self._random = random
+        self.room = ChatRoom(store, clock=clock, router=router, publish=publish)
 
     # --- from the IVR ---------------------------------------------------------------------
 
@@ -86,6 +93,8 @@ class SwitchService:
         """Listener for the in-process bus: ``ivr.channel_switch`` with kind ``sms_link``."""
         if topic == "ivr.channel_switch" and payload.get("kind") == KIND:
             await self.offer_sms_link(payload)
+        elif topic.startswith("routing.") and topic != "routing.agent":
+            self.room.routing_changed()  # a queue moved: the waiting customers' places change
 
     async def offer_sms_link(self, payload: Mapping[str, Any]) -> SmsRecord | None:
         """Token + queued text for the caller; ``None`` if this call already has its link, or
@@ -185,22 +194,20 @@ class SwitchService:
         assert opened is not None
         return self._view(opened, journey, session, opened=True, routed=routed)
 
-    async def post(self, token: str, session: str | None, text: object) -> dict[str, Any]:
-        """A customer message in the chat, stored as the chat interaction's content."""
+    async def chat_of(self, token: str, session: str | None) -> ResumeTokenRecord:
+        """The opened chat of ``token`` if ``session`` opened it."""
         record = await self.store.resume_token(tokens.digest(token))
         if record is None or not tokens.well_formed(token):
             raise TokenUnknown("this link is not valid")
         if record.interaction_id is None or not self._owns(record, session):
             raise BadSession("open the chat first (this session did not open it)")
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE:
-            raise InvalidMessage(f"text: a message of 1 to {MAX_MESSAGE} characters")
-        message = {"from": "customer", "text": text.strip(), "at": self._clock().isoformat()}
-        stored = await self.store.append_chat_message(record.interaction_id, message)
-        if self._publish is not None:
-            await self._publish(
-                "switch.chat_message",
-                {"chat_id": record.chat_id, "interaction_id": stored.id, **message},
-            )
+        return record
+
+    async def post(self, token: str, session: str | None, text: object) -> dict[str, Any]:
+        """A customer message in the chat, stored as the chat interaction's content; the
+        agent the chat was offered to sees it on their desktop."""
+        record = await self.chat_of(token, session)
+        message = await self.room.write(record, "customer", text)
         return {"chat_id": record.chat_id, "message": message}
 
     # --- parts ----------------------------------------------------------------------------

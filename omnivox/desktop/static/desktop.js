@@ -1,4 +1,4 @@
-// The agent desktop: state controls, the pushed screen-pop, unknown callers, wrap-up.
+// The agent desktop: state controls, the pushed screen-pop, unknown callers, chats, wrap-up.
 // The websocket reconnects by itself and acknowledges each pop once it is on screen.
 "use strict";
 
@@ -95,6 +95,7 @@
     $("pop").hidden = false;
     $("wrapup").hidden = forAgent !== null;
     $("wu-result").textContent = "";
+    DeskChat.show(pop, api);
     remember(pop);
   }
 
@@ -219,6 +220,8 @@
         const ack = () => socket.send(JSON.stringify({ type: "ack", id: message.pop.id, agent: message.agent }));
         if (document.hidden) ack();
         else requestAnimationFrame(() => setTimeout(ack, 0));
+      } else if (DeskChat.onSocket(message)) {
+        // a chat message or the end of a chat, shown in the chat panel
       } else if (message.type === "state" && message.agent === desk.agent) {
         showState(message.state);
       } else if (message.type === "refused") {
@@ -249,6 +252,7 @@
     $("btn-ready").addEventListener("click", () => setState("ready", null));
     $("btn-not-ready").addEventListener("click", () => setState("not_ready", $("nr-reason").value));
     $("wrapup").addEventListener("submit", saveWrapup);
+    DeskChat.start();
     $("signout").addEventListener("submit", () => { desk.leaving = true; });
     $("watch-form").addEventListener("submit", (event) => {
       event.preventDefault();
