@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from customers import sqlite_driver
 from customers.exceptions import StoreUnavailable
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -84,7 +85,13 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
             Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise unavailable(url, error) from None
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_async_engine(
+        url,
+        connect_args={
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "async_creator_fn": sqlite_driver.connect,
+        },
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
