@@ -1,6 +1,7 @@
 """Several Omnivox instances on one Redis and one PostgreSQL behind one real Asterisk 22:
-calls whose IVR ran on either instance are routed without conflict, a restart of the only
-instance loses no waiting caller, and a callback asked for in the IVR rings an agent first."""
+calls whose IVR ran on either instance are routed without conflict (and an agent whose
+desktop is connected to the other instance gets the pop), a restart of the only instance
+loses no waiting caller, and a callback asked for in the IVR rings an agent first."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
 from customers.db import migrate
+from omnivox.auth import hash_password
 from omnivox.config import AMISettings, Bind, Settings
 from omnivox.server import OmnivoxServer
 from routing.ami import AMIClient
+from tests.desktop_helpers import CHEAP
 from tests.fixtures.asterisk import AsteriskService
 from tests.fixtures.db import PG_URL, _pg_admin
 from tests.ivr_helpers import OPEN, running_clock
@@ -104,7 +108,13 @@ async def place_call(ami: AMIClient, server: OmnivoxServer, script: str, caller:
 async def seat(server: OmnivoxServer, login: str, endpoint: str, ready: bool = True) -> str:
     """An agent in the shared store, known to ``server``'s router, ready if asked."""
     assert server.store is not None and server.router is not None
-    record = await server.store.create_agent(login, login, endpoint, skills={"billing": 7})
+    record = await server.store.create_agent(
+        login,
+        login.capitalize(),
+        endpoint,
+        skills={"billing": 7},
+        password_hash=hash_password(f"pw-{login}", CHEAP),
+    )
     await server.router.add_agent(record)
     if ready:
         await server.router.set_state(record.id, "ready")
@@ -140,6 +150,8 @@ async def test_two_instances_route_calls_from_both_without_conflict(
         assert [a.router.is_leader, b.router.is_leader].count(True) == 1
         ann = await seat(a, "ann", "Local/1001@agent-sim")
         bob = await seat(b, "bob", "Local/1002@agent-sim")
+        http = await stack.enter_async_context(aiohttp.ClientSession())
+        ann_desk = await desktop_socket(http, b, "ann")  # ann's browser is served by B
         answers: list[Any] = []
         ami.on_event("DialEnd", lambda e: answers.append(e) if answered_by_agent(e) else None)
         await place_call(ami, a, TO_BILLING, "+14155550161")
@@ -160,6 +172,35 @@ async def test_two_instances_route_calls_from_both_without_conflict(
             ("active", ann),
             ("active", bob),
         ]
+        # whichever instance decided, ann's pop reached her socket on B, with her call
+        [ann_offer] = [o for o in offers if o["agent"] == ann]
+        pop = await next_pop(ann_desk)
+        assert pop["contact"]["call_id"] == ann_offer["id"]
+        assert pop["contact"]["journey_id"] == ann_offer["journey_id"]
+        # both instances name the agents, whichever loaded them
+        names = {x["login"]: x["name"] for x in await a.router.agents()}
+        assert names == {"ann": "Ann", "bob": "Bob"}
+
+
+async def desktop_socket(
+    http: aiohttp.ClientSession, server: OmnivoxServer, login: str
+) -> aiohttp.ClientWebSocketResponse:
+    """An agent signed in on ``server``'s desktop, its pop socket open."""
+    base = f"http://127.0.0.1:{server.http_port}"
+    body = {"login": login, "password": f"pw-{login}"}
+    async with http.post(f"{base}/auth/login", json=body) as reply:
+        assert reply.status == 200, await reply.text()
+        token = (await reply.json())["token"]
+    ws = await http.ws_connect(f"{base}/ws/agent", headers={"Authorization": f"Bearer {token}"})
+    assert (await ws.receive_json(timeout=5))["type"] == "hello"
+    return ws
+
+
+async def next_pop(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    while True:
+        message = await ws.receive_json(timeout=30)
+        if message.get("type") == "pop":
+            return dict(message["pop"])
 
 
 async def test_restarting_the_instance_loses_no_waiting_caller(
