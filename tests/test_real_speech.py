@@ -11,6 +11,7 @@ A caller whose account is on file answers ``account_ko.yaml``'s confirmation wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 from omnivox.config import AMISettings, Bind, Settings
 from omnivox.server import OmnivoxServer
 from routing.ami import AMIClient, AMIMessage
+from routing.ami.errors import AMIActionError
 from speech.audio import silence
 from speech.synthetic import korean_model_path, synthesize, tools_available
 from tests.fixtures.asterisk import AsteriskService
@@ -92,7 +94,8 @@ async def call(ami: AMIClient, script: str, scenario: str = "speech_ko") -> AMIM
         channel_id=call_id,
     )
     outcome = await asyncio.wait_for(result, 60)
-    await ami.hangup(outcome["Channel"])
+    with contextlib.suppress(AMIActionError):  # "No such channel": the IVR hung up itself
+        await ami.hangup(outcome["Channel"])
     return outcome
 
 
@@ -142,3 +145,25 @@ async def test_a_spoken_yes_confirms_the_account_on_file(
     assert confirmed["input"] == "speech:yes"
     assert (confirmed["detail"]["via"], confirmed["detail"]["transcript"]) == ("speech", "네")
     assert confirmed["detail"]["confidence"] >= 0.6
+
+
+async def test_a_spoken_choice_over_the_offer_stops_it_and_books_a_callback(
+    omnivox: OmnivoxServer,
+    ami: AMIClient,
+    asterisk: AsteriskService,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``switch_ko.yaml``'s offer lasts about five seconds; the caller says 예약 (booking)
+    2.5 s into the call, over it: the prompt stops (barge-in) and a callback is booked."""
+    caplog.set_level("DEBUG", "omnivox")  # the server's speech input logs each listen
+    outcome = await call(ami, f"w:2.5^p:{caller_says(asterisk, '예약')}^w:20^h", "switch_ko")
+    assert (outcome["Status"], outcome["Action"]) == ("OK", "hangup"), asterisk.log_tail()
+    assert omnivox.store is not None
+    journey = await omnivox.store.get_journey(outcome["Uniqueid"])
+    assert journey is not None
+    assert journey.inputs["channel_switch"]["value"] == "callback"
+    chosen = next(s for s in journey.path if s["detail"].get("result") == "channel_switch")
+    assert chosen["input"] == "speech:callback"
+    assert (chosen["detail"]["via"], chosen["detail"]["transcript"]) == ("speech", "예약")
+    heard = [r.getMessage() for r in caplog.records if r.getMessage().startswith("speech at offer")]
+    assert len(heard) == 1 and "barged_in=True" in heard[0], heard

@@ -166,7 +166,8 @@ calls:
     got = problems_of(tmp_path, scenarios, text)
     assert got[0] == (
         "S:4:9: unknown prompt id 'identify.confirm_promt' in scenario telecom"
-        " (did you mean identify.confirm_prompt or identify.prompt?)"
+        " (did you mean identify.confirm_prompt or identify.prompt"
+        " or identify.speech.retry_prompt?)"
     )
     assert got[1].startswith("S:5:9: unknown prompt id 'nowhere.prompt' in scenario telecom")
     assert got[2] == "S:7:16: press on_hearing takes one key, got '12'"

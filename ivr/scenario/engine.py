@@ -13,7 +13,6 @@ from ivr.personalize import MenuPlan, rank_menu
 from ivr.scenario import model as m
 from ivr.scenario.actions import (
     Action,
-    ChannelSwitch,
     Digits,
     Done,
     Event,
@@ -29,11 +28,12 @@ from ivr.scenario.context import CallContext
 from ivr.scenario.gathering import Gathering
 from ivr.scenario.journey import Collected
 from ivr.scenario.steps import GatherState, menu_choice, plan_detail
+from ivr.scenario.switching import Switching
 
 ALL_KEYS = "0123456789*#"
 
 
-class Call(Gathering):
+class Call(Gathering, Switching):
     """One call walking a scenario; see :mod:`ivr.scenario.actions` for the adapter loop."""
 
     def __init__(
@@ -256,21 +256,3 @@ class Call(Gathering):
         if option.transfer is not None:
             return self._transfer(node.id, option.transfer)
         return self._goto(option.target)
-
-    # --- channel switch ------------------------------------------------------------------
-
-    def _switch_collect(self, node: m.ChannelSwitch) -> Action:
-        return self._collect(node, [self._render(node.prompt)], 1, 1, None, "choice")
-
-    def _switch_input(self, node: m.ChannelSwitch, event: Event) -> Action:
-        key = event.digits[:1] if isinstance(event, Digits) else None
-        option = next((o for o in node.options if o.key == key), None)
-        if option is None:
-            return self._failure(node, event, lambda: self._switch_collect(node))
-        self._step(node.id, node.kind, key, result="channel_switch", choice=option.choice)
-        if option.choice == m.NO_SWITCH:
-            return self._goto(option.target)
-        self.journey.channel_switch = option.choice
-        self.journey.collected["channel_switch"] = Collected(option.choice, "voice")
-        self._waiting, self._then = "play", lambda: self._goto(option.target)
-        return ChannelSwitch(node.id, option.choice, self.journey.intent, self.language)

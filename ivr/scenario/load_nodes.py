@@ -46,7 +46,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "condition": ("if", "then", "else", "when"),
     "set": ("data", "intent", "language", "next"),
     "transfer": ("service", "skills", "priority", "vip_priority", "intent", "prompt"),
-    "channel_switch": ("prompt", "options") + INTERACTIVE,
+    "channel_switch": ("prompt", "options", "speech") + INTERACTIVE,
     "hangup": ("prompt", "reason"),
     "goto": ("target",),
     "call": ("flow", "next"),
@@ -371,6 +371,7 @@ class NodeParser:
             where=where,
             prompt=prompt,
             options=tuple(options),
+            speech=parse_speech(self.p, body.get("speech"), node_id, "channel_switch"),
             **self._interactive(node_id, body, where),
         )
 

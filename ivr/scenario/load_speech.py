@@ -1,5 +1,5 @@
-"""Parsing ``speech`` blocks: a menu's intents in words per language, a gather's spoken
-digits and yes/no, and how to listen.
+"""Parsing ``speech`` blocks: a menu's intents (or a channel switch's choices) in words per
+language, a gather's spoken digits and yes/no, and how to listen.
 
 speech:
   grammar: true            # recognise only these words (Vosk grammar mode); false: any word
@@ -11,6 +11,9 @@ speech:
     billing:
       en: {keywords: [bill, payment], phrases: [my bill is wrong]}
       ru: {keywords: [счёт, оплата]}
+
+A channel_switch node has the same block, its ``intents`` keyed by the options' ``choice``
+(``sms_link: {en: {keywords: [text, link]}}``, ``stay: {en: {keywords: [wait]}}``).
 
 On a gather (digits spoken as words; yes/no at the prefill confirmation)::
 
@@ -39,10 +42,12 @@ GATHER_SPEECH_KEYS = (
 )
 
 
-def parse_speech(parts: Parts, y: Y | None, node_id: str) -> m.SpeechSpec | None:
-    """The speech block of menu ``node_id`` (None when absent or unusable)."""
+def parse_speech(
+    parts: Parts, y: Y | None, node_id: str, kind: str = "menu"
+) -> m.SpeechSpec | None:
+    """The speech block of menu (or channel_switch) ``node_id`` (None when absent or unusable)."""
     r = parts.reader
-    what = f"speech of menu {node_id!r}"
+    what = f"speech of {kind} {node_id!r}"
     body = r.mapping(y, what)
     if body is None or y is None:
         return None

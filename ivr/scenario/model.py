@@ -245,9 +245,13 @@ NO_SWITCH = "stay"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelSwitch(Interactive):
+    """Offer another channel; with ``speech`` the caller may also say the choice (its
+    ``intents`` are keyed by the options' ``choice``: ``sms_link``, ``callback``, ``stay``)."""
+
     kind: str = "channel_switch"
     prompt: Prompt
     options: tuple[SwitchOption, ...]
+    speech: SpeechSpec | None = None  # None: keys only
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -358,7 +362,7 @@ def node_prompts(node: AnyNode) -> Iterator[Prompt]:
     if isinstance(node, Menu):
         yield from (o.label for o in node.options)
         yield from (o.promoted_label for o in node.options if o.promoted_label is not None)
-    speech = node.speech if isinstance(node, Menu | Gather) else None
+    speech = node.speech if isinstance(node, Menu | Gather | ChannelSwitch) else None
     if speech is not None:
         for prompt in (speech.retry_prompt, speech.keys_prompt):
             if prompt is not None:

@@ -114,7 +114,7 @@ def _check_node(scenario: m.Scenario, node: m.AnyNode, err: Report) -> None:
             err(node.pos, f"{node.kind} node {node.id!r} has no options")
     if isinstance(node, m.Menu):
         _check_promoted_labels(node, err)
-    if isinstance(node, m.Menu) and node.speech is not None:
+    if isinstance(node, m.Menu | m.ChannelSwitch) and node.speech is not None:
         _check_speech(scenario, node, node.speech, err)
     if isinstance(node, m.Gather) and node.speech is not None:
         _check_gather_speech(scenario, node, node.speech, err)
@@ -156,9 +156,17 @@ def _check_promoted_labels(node: m.Menu, err: Report) -> None:
             )
 
 
-def _check_speech(scenario: m.Scenario, node: m.Menu, speech: m.SpeechSpec, err: Report) -> None:
-    """Speech intents name options of this menu, in the scenario's languages, with words."""
-    options = {o.intent for o in node.options if o.intent}
+def _check_speech(
+    scenario: m.Scenario, node: m.Menu | m.ChannelSwitch, speech: m.SpeechSpec, err: Report
+) -> None:
+    """Speech intents name options of this menu (choices of this channel switch), in the
+    scenario's languages, with words."""
+    if isinstance(node, m.Menu):
+        options = {o.intent for o in node.options if o.intent}
+        named = "an option's intent in menu", "options' intents"
+    else:
+        options = {o.choice for o in node.options}
+        named = "a choice of channel_switch", "choices"
     per_language: dict[str, list[IntentDef]] = {}
     for intent, by_language in speech.intents.items():
         pos = speech.where.get(f"intents.{intent}", speech.pos)
@@ -166,8 +174,7 @@ def _check_speech(scenario: m.Scenario, node: m.Menu, speech: m.SpeechSpec, err:
             known = ", ".join(sorted(options)) or "none"
             err(
                 pos,
-                f"speech intent {intent!r} is not an option's intent in menu {node.id!r} "
-                f"(options' intents: {known})",
+                f"speech intent {intent!r} is not {named[0]} {node.id!r} ({named[1]}: {known})",
             )
         for language, terms in by_language.items():
             if language not in scenario.languages:
@@ -182,7 +189,7 @@ def _check_speech(scenario: m.Scenario, node: m.Menu, speech: m.SpeechSpec, err:
     try:
         IntentSet(per_language)
     except IntentDefinitionError as exc:
-        err(speech.pos, f"speech of menu {node.id!r}: {exc}")
+        err(speech.pos, f"speech of {node.kind} {node.id!r}: {exc}")
 
 
 def _check_gather_speech(
