@@ -193,6 +193,16 @@ async def test_a_key_stops_the_prompt_and_wins(listener: SpeechListener, prompt:
     assert duration_ms(bytes(out.stream.received_audio)) <= 1000  # key at 0.5 s of 2 s
 
 
+async def test_a_key_stops_the_prompt_even_without_barge_in(
+    listener: SpeechListener, prompt: Path
+) -> None:
+    """``barge_in: false`` keeps speech from cutting the prompt; keys always work."""
+    script = [Speech(silence(500)), Key("2")]
+    out = await run_call(listener, script, realtime=True, prompt_audio=[prompt], barge_in=False)
+    assert (out.result.status, out.result.digits) == ("digits", "2")
+    assert duration_ms(bytes(out.stream.received_audio)) <= 1000  # key at 0.5 s of 2 s
+
+
 async def test_several_keys_until_the_terminator(listener: SpeechListener) -> None:
     script = [Key("1"), Speech(silence(100)), Key("2"), Key("#"), Key("9")]
     r = (await run_call(listener, script, max_digits=4)).result
