@@ -18,6 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 
+from customers.models import Journey
 from customers.models.base import UTCDateTime
 from customers.models.reporting import AgentStateRecord, ContactRecord
 
@@ -209,3 +210,25 @@ def agent_contact_figures(row: Any) -> AgentContactFigures:
 def agent_state_figures(row: Any) -> AgentStateFigures:
     agent, state, ms, missed = row
     return AgentStateFigures(str(agent), str(state), int(ms or 0), int(missed))
+
+
+def exits_query(start: datetime, end: datetime, service: str | None) -> Select[Any]:
+    """Abandoned IVR journeys started in ``[start, end)`` (ending at ``service``), counted
+    per scenario and the node they stopped at."""
+    query = (
+        select(Journey.scenario, Journey.stopped_at, func.count())
+        .where(Journey.started_at >= instant(start), Journey.started_at < instant(end))
+        .where(Journey.status == "abandoned")
+        .group_by(Journey.scenario, Journey.stopped_at)
+    )
+    return query if service is None else query.where(Journey.service == service)
+
+
+def switch_kinds_query(start: datetime, end: datetime) -> Select[Any]:
+    """Contacts first seen in ``[start, end)`` that took the IVR's channel switch, per kind."""
+    return (
+        select_from_contacts(start, end, None)
+        .add_columns(C.switched_to, func.count())
+        .where(C.switched_to.is_not(None), C.switched_to != "")
+        .group_by(C.switched_to)
+    )

@@ -213,6 +213,24 @@ class ReportingOps(StoreBase):
             rq.agent_state_figures(r) for r in intervals
         ]
 
+    async def report_exits(
+        self, start: datetime, end: datetime, *, service: str | None = None
+    ) -> list[tuple[str, str | None, int]]:
+        """``(scenario, stopped_at, count)`` of the abandoned journeys started in
+        ``[start, end)`` (ending at ``service`` if given): one GROUP BY."""
+        start, end = _period(start, end)
+        async with self._read() as session:
+            rows = (await session.execute(rq.exits_query(start, end, service))).all()
+        return [(str(scenario), node, int(count)) for scenario, node, count in rows]
+
+    async def report_switches(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Per kind, the contacts first seen in ``[start, end)`` that took the IVR's channel
+        switch (SMS link, callback...): one GROUP BY."""
+        start, end = _period(start, end)
+        async with self._read() as session:
+            rows = (await session.execute(rq.switch_kinds_query(start, end))).all()
+        return {str(kind): int(count) for kind, count in rows}
+
     async def report_agent_states(self, start: datetime, end: datetime) -> list[AgentStateRow]:
         """Agent state intervals that overlap ``[start, end)``, unclipped, oldest first."""
         start, end = _period(start, end)

@@ -76,7 +76,7 @@ async def _ivr(s: Sources, q: Query) -> Report:
 
 
 async def _exits(s: Sources, q: Query) -> Report:
-    return exits_report(await s.store.report_journeys(q.start, q.end, service=q.service))
+    return exits_report(await s.store.report_exits(q.start, q.end, service=q.service))
 
 
 async def _personalisation(s: Sources, q: Query) -> Report:
@@ -86,8 +86,8 @@ async def _personalisation(s: Sources, q: Query) -> Report:
 
 async def _channels(s: Sources, q: Query) -> Report:
     interactions = await s.store.report_interactions(q.start, q.end)
-    contacts = await s.store.report_contacts(q.start, q.end)
-    return channel_report(interactions, contacts, window_days=s.window_days)
+    switches = await s.store.report_switches(q.start, q.end)
+    return channel_report(interactions, switches, window_days=s.window_days)
 
 
 async def _upsell(s: Sources, q: Query) -> Report:

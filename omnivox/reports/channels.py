@@ -16,11 +16,10 @@ Definitions:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from customers.records import InteractionRecord
-from customers.store.reporting import ContactRow
 from omnivox.reports.common import Report, group, pct, table
 
 WINDOW_DAYS = 7.0
@@ -54,11 +53,12 @@ def matters(
 
 def channel_report(
     interactions: Sequence[InteractionRecord],
-    contacts: Sequence[ContactRow] = (),
+    switches: Mapping[str, int] | None = None,
     *,
     window_days: float = WINDOW_DAYS,
 ) -> Report:
-    """One row per channel, most inbound first; matter figures in ``summary``."""
+    """One row per channel, most inbound first; matter figures in ``summary``. ``switches``
+    are the IVR's channel switches taken, per kind (the store counts them)."""
     grouped = matters(interactions, window_days)
     inbound = sum(len(m) for m in grouped)
     switched = [m for m in grouped if len({i.channel for i in m}) > 1]
@@ -76,7 +76,6 @@ def channel_report(
             }
         )
     rows.sort(key=lambda r: (-r["inbound"], r["channel"]))
-    kinds = group((c for c in contacts if c.switched_to), lambda c: c.switched_to)
     return table(
         "channels",
         COLUMNS,
@@ -88,6 +87,6 @@ def channel_report(
             "switch_rate_pct": pct(len(switched), len(grouped)),
             "repeat_rate_pct": pct(inbound - len(grouped), inbound),
             "window_days": window_days,
-            "ivr_switches": {kind: len(items) for kind, items in sorted(kinds.items())},
+            "ivr_switches": dict(sorted((switches or {}).items())),
         },
     )
