@@ -1,0 +1,80 @@
+"""Reports and wallboard service level on PostgreSQL: the SQL aggregates against loading rows.
+
+    .venv/bin/python bench/reports.py [--contacts 100000]
+
+Creates a scratch database on 127.0.0.1:5432 (dropped afterwards), writes ``--contacts``
+random contacts over one day (tests/test_reports_sql.py's generator) and times, median of 5:
+the wallboard's service-level read (one GROUP BY), the services and agents aggregates, and
+loading the same day's rows (what the reports did before aggregating them in Python).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
+
+from customers.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from customers.models.reporting import ContactRecord  # noqa: E402
+from customers.store import CustomerStore  # noqa: E402
+from tests.test_reports_sql import DAY, TARGETS, random_contacts  # noqa: E402
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+async def _median_ms(run: Callable[[], Awaitable[Any]], rounds: int = 5) -> float:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await run()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 1)
+
+
+async def main(count: int) -> dict[str, Any]:
+    name = f"omnivox_bench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    try:
+        await migrate(url)
+        engine = make_engine(url)
+        store = CustomerStore(make_sessionmaker(engine))
+        rows = random_contacts(random.Random(1), count)
+        async with engine.begin() as conn:
+            for at in range(0, len(rows), 5000):
+                await conn.execute(insert(ContactRecord), rows[at : at + 5000])
+        start, end = DAY, DAY + timedelta(days=1)
+        figures = {
+            "contacts": count,
+            "sl_query_ms": await _median_ms(
+                lambda: store.service_figures(start, end, targets=TARGETS, default_target_s=20.0)
+            ),
+            "agents_query_ms": await _median_ms(lambda: store.agent_figures(start, end, now=end)),
+            "load_rows_ms": await _median_ms(lambda: store.report_contacts(start, end), 3),
+        }
+        await engine.dispose()
+        return figures
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=100_000)
+    print(json.dumps(asyncio.run(main(parser.parse_args().contacts))))
