@@ -19,7 +19,14 @@ JOURNEY_STATUSES = ("in_progress", "completed", "transferred", "abandoned", "fai
 AGENT_ROLES = ("agent", "supervisor", "admin")
 ACTOR_KINDS = ("api_key", "agent", "system")
 # what an API key (or an agent's role) may do on the omnichannel API
-API_SCOPES = ("interactions:write", "customers:read", "customers:write", "merges:undo", "privacy")
+API_SCOPES = (
+    "interactions:write",
+    "customers:read",
+    "customers:write",
+    "merges:undo",
+    "privacy",
+    "calls:read",
+)
 MIN_LEVEL, MAX_LEVEL = 1, 10
 
 

@@ -32,8 +32,9 @@ from ivr.call.handler import Clock, utc_now
 from ivr.fastagi import FastAGIServer, FastAGIStartupError
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
-from omnivox import api, desktop, metrics, reports, switch, wallboard
+from omnivox import api, calllog, desktop, metrics, reports, switch, wallboard
 from omnivox.admin import http as admin_http
+from omnivox.api import calls as api_calls
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
@@ -301,6 +302,9 @@ class OmnivoxServer:
                 redis_prefix=namespace,
             )
             self.bus.listeners.append(desktop.bus_listener(self.store, hub))
+            call_log = calllog.open_log(self.redis, prefix=f"{namespace}calls:")
+            self.bus.listeners.append(calllog.listener(call_log))  # GET /api/calls/{id}/routing
+            api_calls.setup(app, call_log, hub.store)
             board = wallboard.Wallboard(self.router, self.store)  # SL today from the store
             self.bus.listeners.append(board.on_bus)
             wallboard.setup(app, board)

@@ -44,7 +44,7 @@ def test_every_mounted_route_is_documented_and_vice_versa(sqlite_store: Customer
     setup(app, sqlite_store)
     mounted, documented = _mounted(app), _documented(build())
     assert set(mounted) == set(documented)
-    assert len(mounted) == 11
+    assert len(mounted) == 12
     for key, handler in mounted.items():
         security = documented[key]["security"]
         scope = getattr(handler, "required_scope", None)

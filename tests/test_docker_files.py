@@ -190,13 +190,69 @@ def test_omnivox_environment_names_are_settings(
     assert (settings.fastagi_bind.host, settings.http_bind.host) == ("0.0.0.0", "0.0.0.0")
 
 
-def test_callsim_shares_the_omnivox_image_and_settings(compose: dict[str, Any]) -> None:
+def test_callsim_shares_the_omnivox_image_and_settings(
+    compose: dict[str, Any], omnivox_env: dict[str, str]
+) -> None:
     omnivox, callsim = compose["services"]["omnivox"], compose["services"]["callsim"]
     assert callsim["build"] == omnivox["build"] and callsim["image"] == omnivox["image"]
-    assert callsim["environment"] == omnivox["environment"]
-    assert callsim["command"][:2] == ["omnivox", "simulate"]
-    assert mounts(callsim)[callsim["command"][-1]] == ("./qa", True)
-    assert callsim["command"][2:4] == ["--against", "asterisk"]
+    env = {k: resolve(v) for k, v in callsim["environment"].items()}
+    # the server's settings, plus the simulator's own: omnivox's HTTP address for its API
+    assert {k: v for k, v in env.items() if k != "OMNIVOX_SERVER_URL"} == omnivox_env
+    settings = load_settings(environ=omnivox_env)
+    assert env["OMNIVOX_SERVER_URL"] == f"http://omnivox:{settings.http_bind.port}"
+    assert f"{settings.http_bind.port}/tcp" in published(omnivox)
+    assert callsim["command"][:2] == ["sh", "-c"]
+
+
+def _run_callsim(command: list[str], tmp_path: Path, env: dict[str, str]) -> list[str]:
+    """Run callsim's shell command with a stand-in ``omnivox`` on PATH that logs its calls
+    (and, as ``omnivox apikey create``, prints a key); the calls it got."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    log = tmp_path / "calls.log"
+    log.write_text("")
+    stub = bin_dir / "omnivox"
+    stub.write_text(
+        "#!/bin/sh\n"
+        f'echo "$* key=$OMNIVOX_API_KEY" >> {log}\n'
+        '[ "$1" = apikey ] && echo ovx_minted_by_the_database\n'
+        "exit 0\n"
+    )
+    stub.chmod(0o755)
+    script = command[2].replace("$$", "$")  # compose's escape for a literal $
+    path = f"{bin_dir}:/usr/bin:/bin"
+    done = subprocess.run(
+        [command[0], command[1], script],
+        env={"PATH": path, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return log.read_text().splitlines()
+
+
+def test_callsim_mints_a_calls_read_key_unless_given_one(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    from omnivox.api import SCOPES
+    from omnivox.simulate.cli import KEY_ENV, URL_ENV
+
+    callsim = compose["services"]["callsim"]
+    assert URL_ENV in callsim["environment"] and KEY_ENV not in callsim["environment"]
+    minted, simulate = _run_callsim(callsim["command"], tmp_path, {})
+    apikey = minted.split()
+    assert apikey[:3] == ["apikey", "create", "callsim"]
+    scope = apikey[apikey.index("--scope") + 1]
+    assert scope == "calls:read" and scope in SCOPES
+    args = simulate.split()
+    assert args[:3] == ["simulate", "--against", "asterisk"]
+    assert args[3:5] == ["--server", "omnivox:4573"]
+    assert mounts(callsim)[args[5]] == ("./qa", True)
+    assert args[-1] == "key=ovx_minted_by_the_database"  # the simulator gets the minted key
+    # a key given on `docker compose run -e OMNIVOX_API_KEY=...` is used as is
+    (only,) = _run_callsim(callsim["command"], tmp_path, {KEY_ENV: "ovx_given"})
+    assert only.startswith("simulate ") and only.endswith("key=ovx_given")
 
 
 def test_ami_reaches_asterisk_with_its_secret(

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from customers.matching import RULES
-from omnivox.api import customers, interactions, merges, privacy
+from omnivox.api import calls, customers, interactions, merges, privacy
 from omnivox.api.errors import Handler
 from omnivox.api.schemas import COMPONENTS, ref
 from omnivox.switch import http as switch_http
@@ -181,6 +181,24 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "GET",
+        "/api/calls/{call_id}/routing",
+        calls.routing,
+        "What the router did with a call (by the IVR channel's uniqueid) and the agent's pop",
+        calls.SCOPE,
+        ok={200: ("the routing decision, its events and the screen-pop", "CallRouting")},
+        errors=(400, 401, 403, 404, 503),
+        params=(
+            {
+                "name": "call_id",
+                "in": "path",
+                "required": True,
+                "description": "the IVR channel's uniqueid (the journey's call id)",
+                "schema": {"type": "string", "pattern": calls.CALL_ID.pattern},
+            },
+        ),
+    ),
+    Route(
+        "GET",
         "/api/openapi.json",
         document,
         "This OpenAPI document",
@@ -220,7 +238,7 @@ _ERRORS = {
     400: "bad request: not JSON, or a bad path or query parameter (named in field)",
     401: "no or invalid credentials",
     403: "the key or agent lacks the scope (named in the message), or not the chat's session",
-    404: "no such customer, merge or link",
+    404: "no such customer, merge, link or call",
     409: "conflict: an identity belongs to another customer, or a merge cannot happen now",
     410: "the customer was erased, or the link expired or was used",
     422: "a body field is invalid (named in field)",
@@ -246,7 +264,7 @@ def build() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": COMPONENTS | switch_http.SCHEMAS,
+            "schemas": COMPONENTS | switch_http.SCHEMAS | calls.SCHEMAS,
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

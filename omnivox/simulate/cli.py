@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -22,8 +23,9 @@ from omnivox.simulate.builtin import BuiltinDriver
 from omnivox.simulate.caller import KEYS_ONLY, NO_SPEECH
 from omnivox.simulate.clock import DEFAULT_TIME
 from omnivox.simulate.loadtest import run_load, same_clock
-from omnivox.simulate.model import Script
+from omnivox.simulate.model import AGENT_EXPECTATIONS, Script
 from omnivox.simulate.progress import Progress
+from omnivox.simulate.remote import KEY_HELP, RemoteDesk
 from omnivox.simulate.report import detail, footer
 from omnivox.simulate.results import ScriptResult
 from omnivox.simulate.runner import Driver, Runner
@@ -32,6 +34,8 @@ from omnivox.simulate.targets import Target, embedded, running
 from routing.ami import AMIClient, AMIError
 
 QUIET_LOGGERS = ("omnivox", "ivr", "routing", "customers", "aiosqlite", "sqlalchemy")
+URL_ENV = "OMNIVOX_SERVER_URL"
+KEY_ENV = "OMNIVOX_API_KEY"  # never a command-line option: it would show in ps
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HOST:PORT",
         help="a running omnivox (its FastAGI address; the database comes from the settings)"
         " instead of an embedded one",
+    )
+    parser.add_argument(
+        "--server-url",
+        metavar="URL",
+        default=os.environ.get(URL_ENV) or None,
+        help=f"with --server: its HTTP address (default ${URL_ENV}), to check 'agent' and"
+        f" 'screen_pop' through its API with the key in ${KEY_ENV} (scope calls:read)",
     )
     parser.add_argument(
         "--concurrency", type=int, default=4, metavar="N", help="scripts at once (default 4)"
@@ -95,6 +106,10 @@ def main(argv: Sequence[str], settings: Settings, *, out: TextIO | None = None) 
         if args.junit:
             junit.write(args.junit, [], suite="omnivox simulate", seconds=0.0, invalid=problems)
         return 2
+    problem = _check_remote(args, scripts)
+    if problem is not None:
+        print(f"omnivox simulate: {problem}", file=sys.stderr)
+        return 2
     with _quiet(settings):
         try:
             return asyncio.run(_run(args, settings, scripts, out))
@@ -117,7 +132,45 @@ def _check_args(args: argparse.Namespace) -> str | None:
                 f"--server: expected HOST:PORT of a running omnivox's FastAGI, got {args.server!r}"
             )
         args.server = Bind(host.strip("[]"), int(port))
+    if args.server_url is not None:
+        if args.server is None:
+            return "--server-url needs --server (the embedded server's agents are seen directly)"
+        if not args.server_url.startswith(("http://", "https://")):
+            return f"--server-url: expected http(s)://HOST:PORT, got {args.server_url!r}"
     return None
+
+
+def _check_remote(args: argparse.Namespace, scripts: Sequence[Script]) -> str | None:
+    """Against a running server, ``agent`` and ``screen_pop`` are read from its API: its URL
+    and a key are needed before anything runs."""
+    args.api_key = os.environ.get(KEY_ENV) or None
+    if args.server is None:
+        return None
+    expecting = [
+        f"{s.path}:{e.pos.line}"
+        for s in scripts
+        for plan in s.calls
+        for e in plan.expect
+        if e.name in AGENT_EXPECTATIONS
+    ]
+    missing = [
+        what
+        for what, value in (
+            (f"--server-url (or ${URL_ENV})", args.server_url),
+            (f"${KEY_ENV}", args.api_key),
+        )
+        if value is None
+    ]
+    if args.server_url is not None and args.api_key is None:
+        return f"--server-url needs an API key in ${KEY_ENV} (make one: {KEY_HELP})"
+    if not expecting or not missing:
+        return None
+    more = f" and {len(expecting) - 3} more" if len(expecting) > 3 else ""
+    return (
+        f"{', '.join(expecting[:3])}{more} expect 'agent' or 'screen_pop', which a running"
+        f" server tells through its API: set {' and '.join(missing)} (a key with scope"
+        f" calls:read: {KEY_HELP})"
+    )
 
 
 @contextlib.contextmanager
@@ -137,16 +190,21 @@ def _quiet(settings: Settings) -> Iterator[None]:
 
 @contextlib.asynccontextmanager
 async def session(
-    settings: Settings, against: str, server: Bind | None, call_timeout: float
+    settings: Settings,
+    against: str,
+    server: Bind | None,
+    call_timeout: float,
+    remote: RemoteDesk | None = None,
 ) -> AsyncIterator[tuple[Target, Driver]]:
-    """The target and driver for ``--against`` and ``--server``."""
+    """The target and driver for ``--against`` and ``--server`` (``remote``: the running
+    server's API, for the agents' side)."""
     if against == "builtin":
         if server is None:
             async with embedded(settings) as target:
                 assert target.fastagi is not None
                 yield target, BuiltinDriver(*_addr(target.fastagi), call_timeout=call_timeout)
         else:
-            async with running(settings, server) as target:
+            async with _remote(remote), running(settings, server, remote) as target:
                 yield target, BuiltinDriver(*_addr(server), call_timeout=call_timeout)
         return
     ami_settings = settings.ami
@@ -164,7 +222,7 @@ async def session(
             sound_prefix=settings.sound_prefix,
         )
         if server is not None:
-            async with running(settings, server) as target:
+            async with _remote(remote), running(settings, server, remote) as target:
                 yield target, driver  # Asterisk already sends omnivox-ivr calls to that server
             return
         async with embedded(settings, with_ami=True) as target:
@@ -177,6 +235,19 @@ async def session(
                     await ami.setvar("OMNIVOX_AGI", previous)
     finally:
         await ami.close()
+
+
+@contextlib.asynccontextmanager
+async def _remote(remote: RemoteDesk | None) -> AsyncIterator[None]:
+    """Prove the running server's URL and key before any call; close at the end."""
+    if remote is None:
+        yield
+        return
+    await remote.start()
+    try:
+        yield
+    finally:
+        await remote.close()
 
 
 def speech_note(settings: Settings) -> str:
@@ -192,10 +263,16 @@ async def _run(
     args: argparse.Namespace, settings: Settings, scripts: list[Script], out: TextIO
 ) -> int:
     started = time.monotonic()
-    async with session(settings, args.against, args.server, args.timeout) as (target, driver):
+    remote = None
+    if args.server is not None and args.server_url is not None and args.api_key is not None:
+        remote = RemoteDesk(args.server_url, args.api_key, answered=args.against == "asterisk")
+    async with session(settings, args.against, args.server, args.timeout, remote) as (
+        target,
+        driver,
+    ):
         print(
             f"omnivox simulate: {len(scripts)} script(s), {driver.name} driver, "
-            f"{target.description}",
+            f"{target.description}" + (f", agents seen through {remote.url}" if remote else ""),
             file=out,
         )
         if target.clock is not None:

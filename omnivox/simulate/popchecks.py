@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from customers.records import AgentRecord
 from ivr.scenario.source import Pos
 from omnivox.simulate.checks import Check, show
+
+
+class Agent(Protocol):
+    """The agent who got a call: a store record (embedded) or what the server's API said."""
+
+    @property
+    def login(self) -> str: ...
+
+    @property
+    def skills(self) -> Mapping[str, int]: ...
 
 
 @dataclass
@@ -18,7 +27,7 @@ class AgentOutcome:
 
     queued: bool = False
     service: str | None = None  # where it waited last
-    agent: AgentRecord | None = None  # the agent who got it (offered to)
+    agent: Agent | None = None  # the agent who got it (offered to)
     offers: int = 0
     answered: bool = False
     abandoned: bool = False  # queued, and the caller left before an agent took it

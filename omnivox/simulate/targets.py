@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from customers.db import check, make_engine, make_sessionmaker, safe_url
 from customers.exceptions import CustomerStoreError
@@ -25,9 +26,24 @@ from omnivox.errors import StartupError
 from omnivox.server import OmnivoxServer
 from omnivox.simulate.clock import SimClock
 from omnivox.simulate.desk import Desk
+from omnivox.simulate.model import AgentSeed
+from omnivox.simulate.popchecks import AgentOutcome
 from omnivox.simulate.prompts import DigestNamer, Namer, PromptIndex, RendererNamer, build_index
 
 log = logging.getLogger("omnivox.simulate")
+
+
+class AgentSide(Protocol):
+    """Who is on duty and who got each call: :class:`Desk` (embedded) or
+    :class:`~omnivox.simulate.remote.RemoteDesk` (a running server's API)."""
+
+    async def on_duty(self, seeds: Sequence[AgentSeed]) -> None: ...
+
+    async def hold(self, call_id: str, seconds: float) -> None: ...
+
+    async def hang_up(self, call_id: str) -> None: ...
+
+    async def outcome(self, call_id: str) -> AgentOutcome: ...
 
 
 @dataclass
@@ -41,7 +57,7 @@ class Target:
     fastagi: Bind | None = None  # where the builtin driver connects
     clock: SimClock | None = None  # None: the server keeps its own time
     server: OmnivoxServer | None = None
-    desk: Desk | None = None  # the agents on duty (embedded only)
+    desk: AgentSide | None = None  # the agents' side (None: not visible)
     _indexes: dict[str, PromptIndex] = field(default_factory=dict)
 
     @property
@@ -95,9 +111,12 @@ async def embedded(settings: Settings, *, with_ami: bool = False) -> AsyncIterat
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, fastagi: Bind | None) -> AsyncIterator[Target]:
+async def running(
+    settings: Settings, fastagi: Bind | None, desk: AgentSide | None = None
+) -> AsyncIterator[Target]:
     """A server already running: its database from ``settings`` (to seed and read back), its
-    FastAGI at ``fastagi``; its clock is its own."""
+    FastAGI at ``fastagi``, its agents' side through ``desk`` (its HTTP API); its clock is
+    its own."""
     url = settings.database_url
     engine = make_engine(url)
     renderer = PromptRenderer(settings.sounds, prefix=settings.sound_prefix, logger=log)
@@ -118,6 +137,7 @@ async def running(settings: Settings, fastagi: Bind | None) -> AsyncIterator[Tar
             namer=DigestNamer(renderer, settings.sound_prefix),
             description=f"running server ({where}database {safe_url(url)})",
             fastagi=fastagi,
+            desk=desk,
         )
     finally:
         renderer.close()
