@@ -1,7 +1,7 @@
 """Routing benchmark: agent-driven decisions against the real Redis, 1 and N router processes.
 
     .venv/bin/python bench/routing.py [--agents 5000] [--contacts 20000] [--services 50]
-        [--decisions 20000] [--processes 1 4] [--k 20] [--concurrency 1]
+        [--decisions 20000] [--processes 1 4] [--k 4] [--concurrency 1]
         [--redis-url redis://127.0.0.1:6379/0]
 
 The issue's run is ``--decisions 100000`` (the default is smaller to keep a 2-core box
@@ -13,9 +13,12 @@ a level of 1-5, relaxing to level 1 after 30 s; agents with 1-8 random skills at
 spread over the services, entered within the last 5 minutes, some VIP, some with priority.
 Every agent starts not ready.
 
-Each router process loops: pick a random agent, make them ready and read the heads of their
-services' waiting lists (one script), let ``routing.core`` choose, reserve atomically (one
-script). That span, "agent ready" to "contact reserved", is the decision latency. Then (not
+Each router process loops: pick a random agent, make them ready and read the first ``--k``
+contacts of their services' waiting lists (one script), let ``routing.core`` choose, reserve
+atomically (one script); ``offer_for_agent`` reads further only when an unread contact might
+outrank the choice (``routing.core.heads``), so the choice is the whole lists' one. Scripts
+go over the store's :class:`routing.state.lane.ScriptLane` (one pipelined connection per
+process). That span, "agent ready" to "contact reserved", is the decision latency. Then (not
 timed, but inside the wall time, so ``decisions_per_s`` pays for it) the agent answers, the
 call ends (the agent is in wrap-up until picked again) and a new caller arrives, so the
 population stays the same for the whole run. Processes pick agents at random from one pool
@@ -127,7 +130,7 @@ def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 @dataclass(frozen=True)
 class Options:
-    k: int = 20  # heads read per waiting list
+    k: int = 4  # heads read per waiting list at first
     concurrency: int = 1  # decision loops per process
 
 
@@ -315,7 +318,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--decisions", type=int, default=20_000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--k", type=int, default=20, help="heads read per waiting list")
+    parser.add_argument("--k", type=int, default=4, help="heads read per waiting list")
     parser.add_argument(
         "--concurrency", type=int, default=1, help="decision loops per router process"
     )

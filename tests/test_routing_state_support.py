@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
 from routing.state import MemoryState, RedisState, RoutingState
+from routing.state.lane import ScriptLane
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 T0 = 1_700_000_000.123456
@@ -105,8 +106,13 @@ async def check_invariants(state: RoutingState) -> None:
     assert ready == offerable
 
 
-STORES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
-"""Parameters for a ``state`` fixture: each store in turn."""
+STORES = [
+    "memory",
+    pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("redis-lane", marks=pytest.mark.redis),
+]
+"""Parameters for a ``state`` fixture: each store in turn ("redis": scripts through
+redis-py, as the server builds it; "redis-lane": through a :class:`ScriptLane`)."""
 
 
 @asynccontextmanager
@@ -117,7 +123,10 @@ async def open_store(kind: str, clock: Clock) -> AsyncIterator[RoutingState]:
         return
     prefix = new_prefix()
     async with redis_client() as client:
+        lane = ScriptLane.from_url(REDIS_URL) if kind == "redis-lane" else None
+        store = RedisState(client, SERVICES, prefix=prefix, clock=clock, lane=lane)
         try:
-            yield RedisState(client, SERVICES, prefix=prefix, clock=clock)
+            yield store
         finally:
+            await store.close()
             await drop_prefix(prefix)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from routing.core.decide import best_agent_for_contact, best_contact_for_agent
+from routing.core.heads import ceiling, lists_to_extend
 from routing.core.model import NO_LIVE, Agent, ServiceLive
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
@@ -45,28 +46,42 @@ async def offer_for_agent(
 ) -> Offer | None:
     """An agent became ready: reserve the best waiting contact of their services for them.
 
-    Reads the first ``k`` contacts of each of the agent's waiting lists (doubling up to
-    ``max_k`` while none of them fits the agent and a list has more), lets
-    ``best_contact_for_agent`` choose, and reserves. A contact taken meanwhile is skipped
+    Reads the first ``k`` contacts of each of the agent's waiting lists, lets
+    ``best_contact_for_agent`` choose, and reserves. While a list was cut off where an
+    unread contact might still outrank the choice (or nothing fits and a list has more),
+    ``k`` doubles, up to ``max_k`` (see :mod:`routing.core.heads`): below ``max_k`` the
+    choice is the one the whole lists would give. A contact taken meanwhile is skipped
     and the next best tried (``retries`` times). None when nothing fits or the agent can no
     longer take a contact. ``heads``: what :meth:`RoutingState.agent_ready` returned for
     this agent with this ``k`` (saves the first read).
     """
     services = state.services
     cache = cache if cache is not None else RequirementCache(services)
+    most = ceiling(services.values(), live)
     skipped: set[str] = set()
     attempts = 0
     while True:
         if heads is None:
             heads = await state.heads(sorted(agent.services), k)
-        candidates = [c for c in heads.contacts() if c.id not in skipped]
+        candidates = {c.id: c for c in heads.contacts() if c.id not in skipped}
         while True:
             now = state.clock()
             decision = best_contact_for_agent(
-                agent, candidates, services, now, live=live, affinity=heads.affinity, cache=cache
+                agent,
+                candidates.values(),
+                services,
+                now,
+                live=live,
+                affinity=heads.affinity,
+                cache=cache,
             )
+            chosen = candidates[decision.contact_id] if decision is not None else None
+            if k < max_k and lists_to_extend(
+                chosen, heads.by_service, k, services, now, live, most
+            ):
+                break  # something not read yet might outrank the choice: read further
             if decision is None:
-                break
+                return None
             result = await state.reserve(decision.contact_id, agent.id, ttl_s)
             attempts += 1
             if isinstance(result, Reservation):
@@ -74,10 +89,7 @@ async def offer_for_agent(
             if result.reason.agent_side or attempts > retries:
                 return None
             skipped.add(decision.contact_id)
-            candidates = [c for c in candidates if c.id != decision.contact_id]
-        more = any(len(listed) >= k for listed in heads.by_service.values())
-        if not more or k >= max_k:
-            return None
+            del candidates[decision.contact_id]
         k, heads = k * 2, None
 
 

@@ -33,6 +33,7 @@ from routing.state.codec import (
     services_json,
     text,
 )
+from routing.state.lane import ScriptLane, sha1
 from routing.state.lua import PRELUDE, SCRIPTS
 from routing.state.model import (
     AGENT_SET_STATES,
@@ -73,6 +74,7 @@ class RedisState(RoutingState):
         clock: Callable[[], float] = time.time,
         owns_client: bool = False,
         contact_cache: int = 50_000,
+        lane: ScriptLane | None = None,
     ) -> None:
         self.client = client
         self.services = dict(services)
@@ -82,28 +84,45 @@ class RedisState(RoutingState):
         self._scripts = {
             name: client.register_script(PRELUDE + body) for name, body in SCRIPTS.items()
         }
+        self._lane = lane  # owned: closed by close()
+        self._bodies = {
+            name: (PRELUDE + body, sha1(PRELUDE + body)) for name, body in SCRIPTS.items()
+        }
         self._cache: dict[str, Contact] = {}  # waiting-list member -> contact
         self._cache_max = contact_cache
 
     @classmethod
     def from_url(
-        cls, url: str, services: Mapping[str, Service], max_connections: int = 32, **kwargs: Any
+        cls,
+        url: str,
+        services: Mapping[str, Service],
+        max_connections: int = 32,
+        *,
+        lane: bool = True,
+        **kwargs: Any,
     ) -> RedisState:
         """A store with its own client (closed by :meth:`close`); callers beyond
-        ``max_connections`` wait for a connection instead of failing."""
+        ``max_connections`` wait for a connection instead of failing. ``lane``: run the
+        scripts over a :class:`ScriptLane` (plain ``redis://`` URLs only)."""
         pool = aioredis.BlockingConnectionPool.from_url(
             url, decode_responses=True, max_connections=max_connections, timeout=10
         )
-        return cls(aioredis.Redis.from_pool(pool), services, owns_client=True, **kwargs)
+        fast = ScriptLane.from_url(url) if lane and url.startswith("redis://") else None
+        return cls(aioredis.Redis.from_pool(pool), services, owns_client=True, lane=fast, **kwargs)
 
     async def close(self) -> None:
+        if self._lane is not None:
+            await self._lane.close()
         if self._owns_client:
             await self.client.aclose()
 
     # --- internals ------------------------------------------------------------------------
 
-    async def _run(self, name: str, *args: object) -> Any:
+    async def _run(self, name: str, *args: str) -> Any:
         try:
+            if self._lane is not None:
+                body, sha = self._bodies[name]
+                return await self._lane.script(body, sha, (self.prefix, *args))
             return await self._scripts[name](keys=[], args=[self.prefix, *args])
         except ResponseError as exc:
             message = str(exc)
