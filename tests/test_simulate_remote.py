@@ -90,3 +90,5 @@ def test_scripts_without_agent_expectations_need_no_key(
     # past the check: it tries the running server's database and FastAGI (none here)
     code, out = run([str(HANGUP), "--server", "127.0.0.1:9"], settings, capsys)
     assert "expect 'agent'" not in out and "OMNIVOX_API_KEY" not in out
+    assert code != 2 and "running server (FastAGI 127.0.0.1:9" in out  # it started the run
+    assert "agents seen through" not in out  # and reads no API
