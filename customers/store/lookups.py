@@ -6,14 +6,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from customers import queries
 from customers import validation as v
 from customers.exceptions import NotFound
 from customers.identities import normalize_identity
-from customers.models import Agent, Customer, Identity, Journey, ProfileData
+from customers.models import Agent, Customer, Identity, Interaction, Journey, ProfileData
 from customers.records import (
     CallerSnapshot,
     CustomerRecord,
@@ -40,6 +40,25 @@ _WITH_IDENTITIES = (
     .outerjoin(_IDENTITIES, _IDENTITIES.c.customer_id == _CUSTOMERS.c.id)
     .order_by(_IDENTITIES.c.id)
 )
+# The statements of a call's snapshot, built once with bound parameters: building them per
+# call (coercions, cache keys) cost about as much as running them. Same SQL as
+# queries.intent_history and queries.latest_journey_row.
+_OWNER_OF_IDENTITY = _WITH_IDENTITIES.where(
+    _CUSTOMERS.c.id
+    == select(_IDENTITIES.c.customer_id)
+    .where(_IDENTITIES.c.kind == bindparam("kind"), _IDENTITIES.c.value == bindparam("value"))
+    .scalar_subquery()
+)
+_OWNER_BY_ID = _WITH_IDENTITIES.where(_CUSTOMERS.c.id == bindparam("customer_id"))
+_HISTORY = queries.intent_history(bindparam("customer_id"), bindparam("limit"))  # type: ignore[arg-type]
+_HISTORY_SINCE = _HISTORY.where(Interaction.occurred_at >= bindparam("since"))
+_PROFILE = (
+    select(ProfileData.field, ProfileData.value, ProfileData.source_channel, ProfileData.updated_at)
+    .where(ProfileData.customer_id == bindparam("customer_id"))
+    .order_by(ProfileData.field)
+)
+_LATEST = queries.latest_journey_row(bindparam("customer_id"))  # type: ignore[arg-type]
+_LATEST_IN = queries.latest_journey_row(bindparam("customer_id"), scenario=bindparam("scenario"))  # type: ignore[arg-type]
 
 
 class LookupOps(StoreBase):
@@ -85,19 +104,15 @@ class LookupOps(StoreBase):
             customer = await _owner(connection, kind, normalized)
             if customer is None:
                 return None
-            history = await connection.execute(queries.intent_history(customer.id, limit, since))
-            profile = await connection.execute(
-                select(
-                    ProfileData.field,
-                    ProfileData.value,
-                    ProfileData.source_channel,
-                    ProfileData.updated_at,
-                )
-                .where(ProfileData.customer_id == customer.id)
-                .order_by(ProfileData.field)
+            mine = {"customer_id": customer.id}
+            history = await connection.execute(
+                _HISTORY if since is None else _HISTORY_SINCE,
+                mine | {"limit": limit, "since": since},
             )
+            profile = await connection.execute(_PROFILE, mine)
+            latest_query = _LATEST if scenario is None else _LATEST_IN
             latest = (
-                await connection.execute(queries.latest_journey_row(customer.id, scenario=scenario))
+                await connection.execute(latest_query, mine | {"scenario": scenario})
             ).one_or_none()
             return CallerSnapshot(
                 customer=customer,
@@ -116,18 +131,15 @@ def _autocommit(session: AsyncSession) -> dict[str, Any]:
 async def _owner(connection: AsyncConnection, kind: str, value: str) -> CustomerRecord | None:
     """The customer owning an identity, following merges, with all of their identities: one
     statement unless the owner was merged into another customer."""
-    wanted: Any = (
-        select(_IDENTITIES.c.customer_id)
-        .where(_IDENTITIES.c.kind == kind, _IDENTITIES.c.value == value)
-        .scalar_subquery()
-    )
+    query: Any = _OWNER_OF_IDENTITY
+    params: dict[str, Any] = {"kind": kind, "value": value}
     for _ in range(MAX_MERGE_HOPS):
-        rows = (await connection.execute(_WITH_IDENTITIES.where(_CUSTOMERS.c.id == wanted))).all()
+        rows = (await connection.execute(query, params)).all()
         if not rows:
             return None
         if rows[0].merged_into is None:
             return _customer_record(rows)
-        wanted = rows[0].merged_into
+        query, params = _OWNER_BY_ID, {"customer_id": rows[0].merged_into}
     raise NotFound(f"customer {value}: merge chain longer than {MAX_MERGE_HOPS} hops")
 
 

@@ -81,8 +81,10 @@ class IvrHandler:
         language = env.query.get("language") or None
         start = await self._lookup.start(scenario, env.callerid, started, language=language)
         customer_id = start.customer.id if start.customer else None
-        call_id, journey_id = await self._open_journey(
-            env.uniqueid, scenario, start.phone, customer_id, started
+        # The journey row is written while the caller hears the first prompt: the call does
+        # not wait for it; whatever needs its id (a transfer, the end) waits for it there.
+        opening = asyncio.create_task(
+            self._open_journey(env.uniqueid, scenario, start.phone, customer_id, started)
         )
         call = Call(scenario, start.context)
         view = start.context.customer
@@ -90,7 +92,7 @@ class IvrHandler:
             "call_id": env.uniqueid,
             "channel": env.channel,
             "caller": start.phone or env.callerid,
-            "journey_id": journey_id,
+            "journey_id": None,  # set from ``opening`` before anyone is told
             "customer_id": customer_id,
             "vip": bool(view and view.vip),
             "segment": view.segment if view else None,
@@ -100,7 +102,7 @@ class IvrHandler:
         transfer: Transfer | None = None
         callbacks: list[dict[str, Any]] = []  # asked for in this call; queued when it ends
         try:
-            transfer = await self._run(call, channel, facts, callbacks)
+            transfer = await self._run(call, channel, facts, callbacks, opening)
         except AGIHangup:
             call.hangup(self._clock())
         except BaseException:
@@ -108,6 +110,7 @@ class IvrHandler:
             call.hangup(self._clock())
             raise
         finally:
+            call_id, journey_id = await asyncio.shield(opening)  # its failure is the call's
             record = CallRecord(
                 call_id=call_id,
                 journey_id=journey_id,
@@ -172,9 +175,11 @@ class IvrHandler:
         channel: AGIChannel,
         facts: dict[str, Any],
         callbacks: list[dict[str, Any]],
+        opening: asyncio.Task[tuple[str, int]],
     ) -> Transfer | None:
         """Perform the engine's actions until the call ends; the transfer it ended on, if any.
-        A callback the caller asks for goes to ``callbacks``; other switches are told now."""
+        A callback the caller asks for goes to ``callbacks``; other switches are told now.
+        ``facts`` gets the journey id from ``opening`` before a switch or transfer is told."""
         player = AgiPlayer(channel, self._renderer, self._speech)
         action: Action = call.start(self._clock())
         typed: str | None = None  # a key that interrupted the last prompt
@@ -190,6 +195,7 @@ class IvrHandler:
                     typed = player.take_typed_ahead()
                     continue
                 case ChannelSwitch():
+                    facts["journey_id"] = (await opening)[1]
                     switch = facts | {"kind": action.kind, "intent": action.intent}
                     if action.kind == "callback":
                         callbacks.append(switch)
@@ -197,6 +203,7 @@ class IvrHandler:
                         await self._emit("ivr.channel_switch", switch)
                     action = call.feed(PromptDone(), self._clock())
                 case Transfer():
+                    facts["journey_id"] = (await opening)[1]
                     await self._transfer(channel, action, facts)
                     return action
                 case Hangup():
