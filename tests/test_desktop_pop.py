@@ -210,3 +210,27 @@ def test_a_spoken_choice_shows_what_the_caller_said_and_how_sure() -> None:
         "pay my bill",
         0.91,
     )
+
+
+def test_a_channel_switch_shows_the_choice_and_how_it_was_made() -> None:
+    from omnivox.desktop.popview import _step
+
+    step = {
+        "node": "billing_offer",
+        "kind": "channel_switch",
+        "input": "speech:callback",
+        "detail": {
+            "result": "channel_switch",
+            "choice": "callback",
+            "via": "speech",
+            "transcript": "call me back tomorrow",
+            "confidence": 0.8,
+        },
+    }
+    shown = _step(step)
+    assert shown is not None
+    assert (shown["choice"], shown["via"], shown["transcript"]) == (
+        "callback",
+        "speech",
+        "call me back tomorrow",
+    )

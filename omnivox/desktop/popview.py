@@ -23,7 +23,18 @@ SECRET_FIELD = re.compile(r"pin|passw|cvv|cvc|secret|security_code", re.IGNORECA
 MASK = "••••"
 KINDS = ("call", "callback", "chat")
 MAX_PATH_STEPS = 60  # a looping caller's journey is cut, the end kept
-_KEPT = ("option", "intent", "confidence", "transcript", "field", "prefill", "service", "reason")
+_KEPT = (
+    "option",
+    "intent",
+    "choice",
+    "via",
+    "confidence",
+    "transcript",
+    "field",
+    "prefill",
+    "service",
+    "reason",
+)
 
 
 def iso(value: datetime | None) -> str | None:
