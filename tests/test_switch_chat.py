@@ -85,12 +85,18 @@ async def test_feed_wakes_only_the_streams_of_that_chat() -> None:
     feed = ChatFeed()
     one, two = feed.ticket("chat-1"), feed.ticket("chat-2")
     feed.touch("chat-1")
-    assert await feed.wait("chat-1", one, 0.5) is True
-    assert await feed.wait("chat-2", two, 0.05) is False
+    assert await feed.wait("chat-1", one, 0.5) is True and one.messages is True
+    assert await feed.wait("chat-2", two, 0.05) is False and two.messages is False
     assert feed.waiting() == 0  # a wait that ends drops its ticket
-    three = feed.ticket("chat-3")
+    # a routing change wakes every stream for its place only; a message written before the
+    # stream resumes still marks its ticket
+    three, four = feed.ticket("chat-3"), feed.ticket("chat-4")
     feed.touch_all()
-    assert await feed.wait("chat-3", three, 0.5) is True
+    feed.touch("chat-4")
+    assert await feed.wait("chat-3", three, 0.5) is True and three.messages is False
+    assert await feed.wait("chat-4", four, 0.5) is True and four.messages is True
+    feed.close()
+    assert feed.closed and feed.waiting() == 0
 
 
 async def test_waiting_customer_sees_the_place_then_both_sides_write(world: ChatWorld) -> None:

@@ -11,6 +11,7 @@ which puts the agent in wrap-up.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,7 +24,7 @@ from customers.store import CustomerStore
 from customers.store.switch import ResumeTokenRecord
 from omnivox.switch.exceptions import ChatEnded, ChatUnknown, InvalidMessage
 from omnivox.switch.feed import ChatFeed
-from omnivox.switch.position import queue_place
+from omnivox.switch.position import queue_places
 
 MAX_MESSAGE = 2000
 VIEWS_TTL_S = 0.5  # streams woken together share one read of the router's contacts
@@ -81,7 +82,9 @@ class ChatRoom:
         self.desk: Desk | None = None  # set when the desktop is mounted on the same app
         self._clock = clock
         self._publish = publish
-        self._views: tuple[float, list[dict[str, Any]]] | None = None
+        self._generation = 0
+        self._cache: tuple[int, float, dict[str, dict[str, Any]]] | None = None
+        self._reading = asyncio.Lock()
 
     async def find(self, chat_id: str) -> ResumeTokenRecord:
         record = await self.store.resume_token_of_chat(chat_id) if chat_id else None
@@ -120,38 +123,50 @@ class ChatRoom:
 
     async def snapshot(self, record: ResumeTokenRecord, after: int = 0) -> dict[str, Any]:
         """Messages after ``after`` (a ``seq``), whether the chat ended, its queue place."""
-        assert record.interaction_id is not None and record.chat_id is not None
+        messages, ended = await self.messages(record, after)
+        place = {"phase": "ended"} if ended else await self.place(str(record.chat_id))
+        return {"chat_id": record.chat_id, "messages": messages, "ended": ended, "place": place}
+
+    async def messages(
+        self, record: ResumeTokenRecord, after: int = 0
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The stored messages after ``after`` and whether the chat has ended."""
+        assert record.interaction_id is not None
         interaction = await self.store.chat_interaction(record.interaction_id)
         if interaction is None:  # erased with the customer
             raise ChatUnknown("this chat no longer exists")
-        ended = bool(interaction.data.get("ended_at"))
-        messages = [
-            m for m in interaction.data.get("messages") or [] if int(m.get("seq") or 0) > after
-        ]
-        place = {"phase": "ended"} if ended else await self.place(record.chat_id)
-        return {"chat_id": record.chat_id, "messages": messages, "ended": ended, "place": place}
+        listed = interaction.data.get("messages") or []
+        later = [m for m in listed if int(m.get("seq") or 0) > after]
+        return later, bool(interaction.data.get("ended_at"))
 
     async def place(self, chat_id: str) -> dict[str, Any]:
         if self.router is None:
             return {"phase": "none"}
         try:
-            views = await self._contacts()
+            places = await self._places()
         except Exception:  # the routing state unreachable: say nothing rather than fail
             log.exception("reading the queue for chat %s failed", chat_id)
             return {"phase": "unknown"}
-        return queue_place(views, chat_id, self.router.services, self.router.now())
+        return places.get(chat_id, {"phase": "none"})
 
     def routing_changed(self) -> None:
         """A queue moved (a router event): the next reads see it, every stream is woken."""
-        self._views = None
+        self._generation += 1
         self.feed.touch_all()
 
-    async def _contacts(self) -> list[dict[str, Any]]:
+    async def _places(self) -> dict[str, dict[str, Any]]:
+        """Every contact's place, read once for all the streams woken together (and at most
+        every ``VIEWS_TTL_S`` while nothing moves)."""
         assert self.router is not None
-        now = time.monotonic()
-        if self._views is None or now - self._views[0] > VIEWS_TTL_S:
-            self._views = (now, await self.router.contacts())
-        return self._views[1]
+        async with self._reading:
+            now, cached = time.monotonic(), self._cache
+            if cached and cached[0] == self._generation and now - cached[1] <= VIEWS_TTL_S:
+                return cached[2]
+            generation = self._generation  # an event while reading: the next read is fresh
+            views = await self.router.contacts()
+            places = queue_places(views, self.router.services, self.router.now())
+            self._cache = (generation, now, places)
+            return places
 
     async def end(
         self, record: ResumeTokenRecord, *, by: str, agent_id: int | None = None
@@ -163,12 +178,12 @@ class ChatRoom:
         )
         if not now:
             return closed, False
+        await self._announce(record.chat_id, {"type": "chat_ended", "by": by})
         if self.router is not None:
             try:
                 await self.router.end_contact(record.chat_id)
             except Exception:  # the chat is closed in the store either way
                 log.exception("ending the routed chat %s failed", record.chat_id)
-        await self._announce(record.chat_id, {"type": "chat_ended", "by": by})
         return closed, True
 
     async def _announce(self, chat_id: str, message: dict[str, Any]) -> None:

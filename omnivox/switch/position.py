@@ -26,37 +26,42 @@ def _contact(view: Mapping[str, Any]) -> Contact:
     )
 
 
+def queue_places(
+    views: Iterable[Mapping[str, Any]], services: Mapping[str, Service], now: float
+) -> dict[str, dict[str, Any]]:
+    """Every contact's place by id: ``{"phase": "waiting", "position": n, "waiting": total}``
+    (1 = next) or ``{"phase": "offered" | "active", "agent_id": id}``. One sort per queue,
+    so every waiting customer's place costs one pass over the contacts."""
+    places: dict[str, dict[str, Any]] = {}
+    lists: dict[str, list[tuple[Any, str, str]]] = {}  # queue -> (rank, id, own service)
+    for view in views:
+        cid, service = str(view.get("id")), str(view.get("service"))
+        if view.get("phase") != "waiting":
+            places[cid] = {"phase": str(view.get("phase")), "agent_id": view.get("agent_id")}
+            continue
+        own = services.get(service)
+        # a service gone from the config: ordered by its wait alone
+        rank = (
+            contact_rank(_contact(view), own, now)
+            if own is not None
+            else (0.0, float(view.get("entered_at") or 0.0), cid)
+        )
+        for queue in {service, *(view.get("queues") or ())}:
+            lists.setdefault(str(queue), []).append((rank, cid, service))
+    for queue, listed in lists.items():
+        listed.sort(key=lambda item: item[0])
+        for position, (_, cid, service) in enumerate(listed, start=1):
+            if service == queue:
+                places[cid] = {"phase": "waiting", "position": position, "waiting": len(listed)}
+    return places
+
+
 def queue_place(
     views: Iterable[Mapping[str, Any]],
     contact_id: str,
     services: Mapping[str, Service],
     now: float,
 ) -> dict[str, Any]:
-    """``{"phase": "waiting", "position": n, "waiting": total}`` (1 = next), ``{"phase":
-    "offered" | "active", "agent_id": id}``, or ``{"phase": "none"}`` when the router does
-    not hold the contact (not routed, or ended)."""
-    listed = list(views)
-    mine = next((v for v in listed if str(v.get("id")) == contact_id), None)
-    if mine is None:
-        return {"phase": "none"}
-    if mine.get("phase") != "waiting":
-        return {"phase": str(mine.get("phase")), "agent_id": mine.get("agent_id")}
-    queue = str(mine["service"])
-    peers = [
-        v
-        for v in listed
-        if v.get("phase") == "waiting"
-        and (v.get("service") == queue or queue in (v.get("queues") or ()))
-        and str(v.get("service")) in services
-    ]
-    if queue not in services:  # the config changed under it: a plain wait order
-        ahead = [v for v in peers if float(v.get("entered_at") or 0) < mine["entered_at"]]
-        return {"phase": "waiting", "position": len(ahead) + 1, "waiting": max(len(peers), 1)}
-    own = contact_rank(_contact(mine), services[queue], now)
-    ahead = [
-        v
-        for v in peers
-        if str(v["id"]) != contact_id
-        and contact_rank(_contact(v), services[str(v["service"])], now) < own
-    ]
-    return {"phase": "waiting", "position": len(ahead) + 1, "waiting": len(peers)}
+    """One contact's place (see :func:`queue_places`); ``{"phase": "none"}`` when the router
+    does not hold it (not routed, or ended)."""
+    return queue_places(views, services, now).get(contact_id, {"phase": "none"})

@@ -63,23 +63,30 @@ async def events(request: web.Request, service: SwitchService) -> web.StreamResp
     await response.prepare(request)
     await response.write(f"retry: {RETRY_MS}\n\n".encode())
     deadline = loop.time() + STREAM_S
+    ticket = room.feed.ticket(chat_id)  # before each read: a write meanwhile wakes the wait
     try:
+        read_messages = True
         while loop.time() < deadline and not room.feed.closed:
-            ticket = room.feed.ticket(chat_id)
             try:
-                snap = await room.snapshot(record, after)
-                for message in snap["messages"]:
-                    after = int(message["seq"])
-                    await response.write(_event("message", _public(message), after))
-                if snap["place"] != last_place:
-                    last_place = snap["place"]
-                    await response.write(_event("queue", _public(last_place)))
-                if snap["ended"]:
-                    await response.write(_event("ended", {"chat_id": chat_id}))
-                    break
+                if read_messages:
+                    messages, ended = await room.messages(record, after)
+                    for message in messages:
+                        after = int(message["seq"])
+                        await response.write(_event("message", _public(message), after))
+                    if ended:
+                        await response.write(_event("ended", {"chat_id": chat_id}))
+                        break
+                place = await room.place(chat_id)
+                if place != last_place:
+                    last_place = place
+                    await response.write(_event("queue", _public(place)))
                 woken = await room.feed.wait(chat_id, ticket, POLL_S)
             finally:
                 room.feed.forget(chat_id, ticket)
+            # no await between the wake and the next ticket, so no write slips between them;
+            # a routing change alone moves only the place, a message here or the poll reads
+            read_messages = not woken or ticket.messages
+            ticket = room.feed.ticket(chat_id)
             if not woken and loop.time() - last_beat > HEARTBEAT_S:
                 last_beat = loop.time()
                 await response.write(b": keep-alive\n\n")
@@ -87,4 +94,6 @@ async def events(request: web.Request, service: SwitchService) -> web.StreamResp
         pass  # the customer closed the page
     except SwitchError:  # the chat was erased meanwhile
         await response.write(_event("ended", {"chat_id": chat_id}))
+    finally:
+        room.feed.forget(chat_id, ticket)
     return response
