@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.asterisk",
+    "tests.fixtures.browser",
     "tests.fixtures.tasks",
 ]

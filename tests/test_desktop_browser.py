@@ -4,8 +4,6 @@ changes, the wrap-up is saved, the socket reconnects on its own; a screenshot fo
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +22,6 @@ pytestmark = [
 # the README's screenshot is rewritten only on request, so test runs leave the tree clean
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "desktop.png"
 UPDATE_SCREENSHOT = os.environ.get("OMNIVOX_UPDATE_SCREENSHOT") == "1"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def _sign_in(page: Any, desk: Desk, login: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,6 @@ from routing.ami import AMIClient
 from tests.desktop_helpers import CHEAP
 from tests.fixtures.asterisk import AsteriskService
 from tests.ivr_helpers import ACCOUNT, running_clock
-from tests.test_desktop_browser import CHROMIUM_ARGS
 from tests.test_real_call import ivr_half_hangup, place_call
 
 pytestmark = [
@@ -96,20 +94,6 @@ async def ami(asterisk: AsteriskService) -> AsyncIterator[AMIClient]:
     await client.connect()
     yield client
     await client.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 class Channels:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ pytestmark = [
 ]
 ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+14155550123"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 class Gateway:
@@ -55,20 +53,6 @@ async def gateway() -> AsyncIterator[Gateway]:
     await gw.server.start_server()
     yield gw
     await gw.server.close()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_call_sms_link_chat_continuation_pops_with_the_call_context(
