@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from customers.store import CustomerStore
 from ivr.scenario import ScenarioSet
 from omnivox import api, desktop, switch
+from omnivox.config import Bind, Settings
 from omnivox.desktop import PopHub
 from omnivox.server import EventBus
 from omnivox.switch import SwitchService
@@ -170,3 +171,48 @@ async def next_event(
             if name == kind:
                 return data
     raise AssertionError(f"the stream ended before a {kind!r} event")
+
+
+class Gateway:
+    """The SMS gateway's webhook: records every text posted."""
+
+    def __init__(self) -> None:
+        self.texts: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/sms", self.handle)
+        self.server = TestServer(app)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.texts.append(await request.json())
+        self.arrived.set()
+        return web.json_response({"queued": True})
+
+
+def gateway_settings(tmp_path: Path, gateway: Gateway, secret: str) -> Settings:
+    """A whole server on SQLite, the shipped scenarios and routing, texting ``gateway``."""
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnivox.db'}",
+        fastagi_bind=Bind("127.0.0.1", 0),
+        http_bind=Bind("127.0.0.1", 0),
+        scenarios=ROOT / "scenarios",
+        sounds=tmp_path / "sounds",
+        routing=ROOT / "config" / "routing.yaml",
+        secret_key=secret,
+        sms_webhook_url=str(gateway.server.make_url("/sms")),
+    )
+
+
+async def sign_in_desk(browser: Any, base: str, login: str, errors: list[str] | None = None) -> Any:
+    """A desktop page with ``login`` signed in (password ``pw-<login>``); page errors and
+    console errors from the first load on go to ``errors`` when given."""
+    desk = await browser.new_page()
+    if errors is not None:
+        desk.on("pageerror", lambda exc: errors.append(str(exc)))
+        desk.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    await desk.goto(base + "/")
+    await desk.fill("#login", login)
+    await desk.fill("#password", f"pw-{login}")
+    await desk.click("#signin-submit")
+    await desk.wait_for_url("**/desktop")
+    return desk

@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 
 from ivr.fastagi.client import presses_on_hearing, run_call
-from omnivox.config import Bind, Settings
 from omnivox.server import OmnivoxServer
 from tests.desktop_helpers import make_agent
 from tests.ivr_helpers import OPEN, running_clock
-from tests.test_switch_e2e import Gateway
+from tests.switch_helpers import Gateway, gateway_settings, sign_in_desk
 
 pytestmark = [
     pytest.mark.browser,
@@ -48,16 +47,7 @@ def _errors(page: Any) -> list[str]:
 async def test_customer_and_agent_chat_live_with_the_queue_place(
     tmp_path: Path, gateway: Gateway, browser: Any
 ) -> None:
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnivox.db'}",
-        fastagi_bind=Bind("127.0.0.1", 0),
-        http_bind=Bind("127.0.0.1", 0),
-        scenarios=ROOT / "scenarios",
-        sounds=tmp_path / "sounds",
-        routing=ROOT / "config" / "routing.yaml",
-        secret_key="switch-chat-secret-0123456789",
-        sms_webhook_url=str(gateway.server.make_url("/sms")),
-    )
+    settings = gateway_settings(tmp_path, gateway, "switch-chat-secret-0123456789")
     async with OmnivoxServer(settings, clock=running_clock(OPEN)) as server:
         assert server.store is not None and server.router is not None
         assert server.fastagi is not None
@@ -66,13 +56,8 @@ async def test_customer_and_agent_chat_live_with_the_queue_place(
         await server.router.add_agent(bea)
 
         # the agent signs in, not ready yet
-        desk = await browser.new_page()
-        desk_errors = _errors(desk)
-        await desk.goto(base + "/")
-        await desk.fill("#login", "bea")
-        await desk.fill("#password", "pw-bea")
-        await desk.click("#signin-submit")
-        await desk.wait_for_url("**/desktop")
+        desk_errors: list[str] = []
+        desk = await sign_in_desk(browser, base, "bea", desk_errors)
         await desk.wait_for_selector("#conn[data-conn=up]")
 
         # the caller asks for the link in the IVR (billing, account, 1: "send me a link")

@@ -13,15 +13,13 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from ivr.fastagi.client import presses_on_hearing, run_call
-from omnivox.config import Bind, Settings
 from omnivox.desktop import build_pop, contact_from_offer
 from omnivox.server import OmnivoxServer
 from tests.desktop_helpers import make_agent
 from tests.ivr_helpers import OPEN, running_clock
+from tests.switch_helpers import Gateway, gateway_settings, sign_in_desk
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,22 +27,6 @@ pytestmark = [
 ]
 ROOT = Path(__file__).resolve().parent.parent
 CALLER = "+14155550123"
-
-
-class Gateway:
-    """The SMS gateway's webhook: records every text posted."""
-
-    def __init__(self) -> None:
-        self.texts: list[dict[str, Any]] = []
-        self.arrived = asyncio.Event()
-        app = web.Application()
-        app.router.add_post("/sms", self.handle)
-        self.server = TestServer(app)
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.texts.append(await request.json())
-        self.arrived.set()
-        return web.json_response({"queued": True})
 
 
 @pytest.fixture
@@ -58,16 +40,7 @@ async def gateway() -> AsyncIterator[Gateway]:
 async def test_call_sms_link_chat_continuation_pops_with_the_call_context(
     tmp_path: Path, gateway: Gateway, browser: Any
 ) -> None:
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'omnivox.db'}",
-        fastagi_bind=Bind("127.0.0.1", 0),
-        http_bind=Bind("127.0.0.1", 0),
-        scenarios=ROOT / "scenarios",
-        sounds=tmp_path / "sounds",
-        routing=ROOT / "config" / "routing.yaml",
-        secret_key="switch-e2e-secret-0123456789",
-        sms_webhook_url=str(gateway.server.make_url("/sms")),
-    )
+    settings = gateway_settings(tmp_path, gateway, "switch-e2e-secret-0123456789")
     async with OmnivoxServer(settings, clock=running_clock(OPEN)) as server:
         assert server.store is not None and server.router is not None
         assert server.fastagi is not None
@@ -76,12 +49,7 @@ async def test_call_sms_link_chat_continuation_pops_with_the_call_context(
         await server.router.add_agent(bea)
 
         # the agent signs in and is ready before the call
-        desk = await browser.new_page()
-        await desk.goto(base + "/")
-        await desk.fill("#login", "bea")
-        await desk.fill("#password", "pw-bea")
-        await desk.click("#signin-submit")
-        await desk.wait_for_url("**/desktop")
+        desk = await sign_in_desk(browser, base, "bea")
         await desk.wait_for_selector("#conn[data-conn=up]")
         await desk.click("#btn-ready")
         await desk.wait_for_selector("#state[data-state=ready]")
