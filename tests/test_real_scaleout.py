@@ -132,6 +132,20 @@ async def until(check: Callable[[], Any], limit_s: float = 60.0) -> Any:
     return result
 
 
+async def settled(
+    server: OmnivoxServer, done: Callable[[list[dict[str, Any]]], bool], limit_s: float = 10.0
+) -> list[tuple[str, str]]:
+    """The router's contacts as (phase, agent) once ``done`` holds (or as they are at the limit)."""
+    assert server.router is not None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while True:
+        views = await server.router.contacts()
+        if done(views) or loop.time() > deadline:
+            return sorted((v["phase"], v["agent_id"]) for v in views)
+        await asyncio.sleep(0.05)
+
+
 def answered_by_agent(event: Any) -> bool:
     return event.get("DialStatus") == "ANSWER" and "agent-sim" in event.get("DestChannel", "")
 
@@ -167,11 +181,10 @@ async def test_two_instances_route_calls_from_both_without_conflict(
             "Local/1001",
             "Local/1002",
         }
-        views = await a.router.contacts()
-        assert sorted((v["phase"], v["agent_id"]) for v in views) == [
-            ("active", ann),
-            ("active", bob),
-        ]
+        # the answer reaches the routers' AMI connections as it reached ours: once they
+        # have read it, both contacts are active, each with its own agent
+        phases = await settled(a, lambda views: all(v["phase"] == "active" for v in views))
+        assert phases == [("active", ann), ("active", bob)]
         # whichever instance decided, ann's pop reached her socket on B, with her call
         [ann_offer] = [o for o in offers if o["agent"] == ann]
         pop = await next_pop(ann_desk)
