@@ -1,6 +1,6 @@
 """What the router did with each call, kept for ``GET /api/calls/{call_id}/routing``.
 
-:func:`listener` plugs into ``omnivox.server.EventBus`` and keeps every ``routing.*`` event of
+:func:`listener` plugs into ``omnivox.bus.EventBus`` and keeps every ``routing.*`` event of
 a contact (queued, offered, missed, answered, abandoned, ended) under its call id (the IVR
 channel's uniqueid). :class:`MemoryCallLog` serves one process; :class:`RedisCallLog`
 (``<prefix><call id>``, a list of JSON events, expiring) is shared by every instance, so any

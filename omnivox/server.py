@@ -12,8 +12,6 @@ import logging
 import os
 import secrets
 import signal
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from ivr.scenario import ScenarioSet
 from omnivox import api, calllog, desktop, metrics, reports, switch, wallboard
 from omnivox.admin import http as admin_http
 from omnivox.api import calls as api_calls
+from omnivox.bus import EventBus
 from omnivox.config import Settings
 from omnivox.errors import StartupError
 from omnivox.health import Health, Probe
@@ -50,25 +49,6 @@ from routing.service import http as routing_http
 from routing.state import MemoryState, RedisState, RoutingState
 
 log = logging.getLogger("omnivox")
-Listener = Callable[[str, dict[str, Any]], Awaitable[None]]
-
-
-@dataclass
-class EventBus:
-    """In-process publish/subscribe between adapters (the IVR tells the router and desktop)."""
-
-    listeners: list[Listener] = field(default_factory=list)
-    recent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    keep: int = 200
-
-    async def publish(self, topic: str, payload: Any) -> None:
-        item = (topic, dict(payload))
-        self.recent = [*self.recent[-(self.keep - 1) :], item]
-        for listener in list(self.listeners):
-            try:
-                await listener(*item)
-            except Exception:
-                log.exception("listener of %s failed", topic)
 
 
 class OmnivoxServer:

@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from customers.records import AgentRecord
 from omnivox import metrics
+from omnivox.bus import EventBus
 from omnivox.metrics import Metrics
-from omnivox.server import EventBus
 from routing.service import Router
 from routing.state import MemoryState
 from tests.wallboard_helpers import SERVICES, ami, transfer

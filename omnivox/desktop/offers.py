@@ -1,5 +1,5 @@
 """From the router's events to the desktop: a reservation becomes a screen-pop, an agent's
-state change reaches their open desktops. ``bus_listener`` plugs into ``omnivox.server.EventBus``.
+state change reaches their open desktops. ``bus_listener`` plugs into ``omnivox.bus.EventBus``.
 """
 
 from __future__ import annotations
