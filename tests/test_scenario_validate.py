@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from ivr.scenario.node_keys import COMMON, KEYS
 from ivr.scenario.source import ScenarioError
 from ivr.scenario.validate import load_valid, validate_file
 from tests.scenario_helpers import BASE, at, write
@@ -267,3 +268,15 @@ def test_unknown_placeholder_field_in_a_prompt(tmp_path: Path) -> None:
     assert found(path) == [
         at(path, "{en: 'Hello") + "unknown field {acount} in prompt 'hello.prompt'"
     ]
+
+
+@pytest.mark.parametrize("kind", sorted(KEYS))
+def test_schema_declares_the_keys_the_loader_accepts(kind: str) -> None:
+    node = SCHEMA["$defs"][f"node_{kind}"]
+    assert node.get("additionalProperties") is False
+    assert set(node["properties"]) == set(COMMON + KEYS[kind])
+
+
+def test_schema_knows_every_node_kind() -> None:
+    kinds = {name.removeprefix("node_") for name in SCHEMA["$defs"] if name.startswith("node_")}
+    assert kinds == set(KEYS)

@@ -8,50 +8,8 @@ from ivr.personalize import MODES, Policy
 from ivr.scenario import model as m
 from ivr.scenario.load_parts import Parts
 from ivr.scenario.load_speech import parse_gather_speech, parse_speech
+from ivr.scenario.node_keys import COMMON, INTRO_MODES, KEYS
 from ivr.scenario.source import Pos, Y
-
-COMMON = ("kind",)
-INTRO_MODES = ("always", "unless-personalised")
-INTERACTIVE = ("retries", "timeout_ms", "invalid", "no_input")
-KEYS: dict[str, tuple[str, ...]] = {
-    "say": ("prompt", "next", "interruptible"),
-    "menu": (
-        "prompt",
-        "options",
-        "personalize",
-        "max_promoted",
-        "min_evidence",
-        "half_life_days",
-        "intro",
-        "promote_fixed_keys",
-    )
-    + ("min_confidence", "speech")
-    + INTERACTIVE,
-    "gather": (
-        "field",
-        "prompt",
-        "next",
-        "length",
-        "min_digits",
-        "max_digits",
-        "terminator",
-        "pattern",
-        "prefill",
-        "confirm_prompt",
-        "yes_key",
-        "no_key",
-        "speech",
-    )
-    + INTERACTIVE,
-    "condition": ("if", "then", "else", "when"),
-    "set": ("data", "intent", "language", "next"),
-    "transfer": ("service", "skills", "priority", "vip_priority", "intent", "prompt"),
-    "channel_switch": ("prompt", "options", "speech") + INTERACTIVE,
-    "hangup": ("prompt", "reason"),
-    "goto": ("target",),
-    "call": ("flow", "next"),
-    "return": (),
-}
 
 
 def _off(value: object) -> object:
