@@ -174,6 +174,7 @@ async def test_an_agent_who_does_not_answer_is_skipped_and_marked_missed(
     dial = await asyncio.wait_for(answered, 30)
     assert no_answer["Agent"] == "Local/9001@agent-sim"
     assert "1003" in dial["DestChannel"]
+    await wait_for_topic(omnivox, "routing.answered")  # the router has read the answer too
     status, agents = await api.call("GET", "/api/agents")
     by_login = {a["login"]: a for a in agents}
     assert (by_login["sleepy"]["state"], by_login["sleepy"]["reason"]) == ("not_ready", "missed")
