@@ -27,14 +27,12 @@ import json
 import math
 import statistics
 import sys
-import tempfile
 import time
-import wave
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -49,120 +47,17 @@ from bench.population import (  # noqa: E402
     menu_labels,
     simulate_call,
 )
-from ivr.scenario import DigitsPart, PromptRef, Scenario, TextPart, load_valid  # noqa: E402
+from bench.prompt_time import MeasuredSpeech, Speech, WpmSpeech  # noqa: E402
+from ivr.scenario import Scenario, load_valid  # noqa: E402
 from ivr.scenario import model as m  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "telecom.yaml"
-SOUNDS = ROOT / "var" / "asterisk-chroot" / "usr" / "share" / "asterisk" / "sounds"
 NOW = datetime(2025, 3, 5, 10, 0, tzinfo=UTC)  # a Wednesday, 13:00 in Moscow: lines open
 TARGET = 0.40  # the issue's target: 40% less menu time for repeat callers
 GROUPS = ("repeat", "new", "all")
 REASONS = ("habit", "open_matter", "mailing", "novel")
 DEFAULTS = PopulationParams()
 POPULATION_FLAGS = ("new_share", "skew", "contacts_mean", "history_days")
-
-
-# --- how long a prompt takes to hear --------------------------------------------------------
-
-
-class Speech(Protocol):
-    description: str
-
-    def seconds(self, prompt: PromptRef) -> float: ...
-
-
-class WpmSpeech:
-    """Duration modelled as the words of the prompt's text at ``wpm`` words per minute."""
-
-    def __init__(self, wpm: float = 175.0) -> None:
-        if not wpm > 0:
-            raise ValueError(f"words per minute must be > 0, got {wpm}")
-        self.wpm = wpm
-        self.description = f"modelled: words / {wpm:g} words per minute (espeak's default rate)"
-
-    def seconds(self, prompt: PromptRef) -> float:
-        return len(prompt.text.split()) * 60.0 / self.wpm
-
-
-class MeasuredSpeech:
-    """Text parts synthesized once each by the project's espeak-ng worker and timed; digits
-    timed from Asterisk's sound files (``fallback`` words per minute where there are none)."""
-
-    def __init__(self, sounds: Path = SOUNDS, fallback: WpmSpeech | None = None) -> None:
-        from ivr.prompts.synth import SynthWorker  # what PromptRenderer synthesizes with
-
-        self._worker = SynthWorker()
-        self._sounds = sounds
-        self._fallback = fallback or WpmSpeech()
-        self._scratch = Path(tempfile.mkdtemp(prefix="omnivox-bench-"))
-        self._cache: dict[tuple[str, str, str], float] = {}
-        self._notes: dict[str, str] = {}
-        self.syntheses = 0
-
-    @property
-    def description(self) -> str:
-        notes = "; ".join(f"{k}: {v}" for k, v in sorted(self._notes.items()))
-        return f"measured: espeak-ng synthesis of each text part, Asterisk digit sounds ({notes})"
-
-    def seconds(self, prompt: PromptRef) -> float:
-        total = 0.0
-        for part in prompt.parts:
-            if isinstance(part, TextPart):
-                total += self._cached("text", prompt.language, part.text)
-            elif isinstance(part, DigitsPart):
-                total += sum(self._cached("digit", prompt.language, d) for d in part.digits)
-            else:
-                raise ValueError(f"prompt {prompt.id}: cannot time part {part!r}")
-        return total
-
-    def close(self) -> None:
-        self._worker.close()
-        for path in self._scratch.iterdir():
-            path.unlink()
-        self._scratch.rmdir()
-
-    def _cached(self, kind: str, language: str, what: str) -> float:
-        key = (kind, language, what)
-        if key not in self._cache:
-            measure = self._synthesize if kind == "text" else self._digit
-            self._cache[key] = measure(language, what)
-        return self._cache[key]
-
-    def _synthesize(self, language: str, text: str) -> float:
-        from ivr.prompts import choose_voice
-
-        voice = choose_voice(language, self._worker.voices(), {})
-        self._notes[f"{language} voice"] = voice
-        out = self._scratch / "prompt.wav"
-        self._worker.synthesize(text, voice, out)
-        self.syntheses += 1
-        return wav_seconds(out)
-
-    def _digit(self, language: str, digit: str) -> float:
-        found = digit_dir(self._sounds, language)
-        name = {"*": "star", "#": "pound"}.get(digit, digit)
-        if found is None or not (found / f"{name}.wav").is_file():
-            self._notes[f"{language} digits"] = f"not found, {self._fallback.wpm:g} wpm"
-            return self._fallback.seconds(PromptRef("digit", language, digit, ()))
-        self._notes[f"{language} digits"] = str(found.relative_to(self._sounds))
-        return wav_seconds(found / f"{name}.wav")
-
-
-def wav_seconds(path: Path) -> float:
-    with wave.open(str(path), "rb") as audio:
-        return audio.getnframes() / audio.getframerate()
-
-
-def digit_dir(sounds: Path, language: str) -> Path | None:
-    """Asterisk's ``digits`` sounds for ``language`` (``ru``, ``en_US_f_Allison``, ...)."""
-    if not sounds.is_dir():
-        return None
-    names = sorted((d.name for d in sounds.iterdir()), key=lambda n: (n != language, n))
-    for name in names:
-        digits = sounds / name / "digits"
-        if (name == language or name.startswith(f"{language}_")) and (digits / "1.wav").is_file():
-            return digits
-    return None
 
 
 # --- running the calls ----------------------------------------------------------------------
