@@ -12,7 +12,15 @@ from typing import Any
 from aiohttp import web
 
 from customers.matching import RULES
-from omnivox.api import calls, customers, interactions, merges, privacy
+from omnivox.api import (
+    calls,
+    customers,
+    interactions,
+    merges,
+    openapi_mounted,
+    openapi_parts,
+    privacy,
+)
 from omnivox.api.errors import Handler
 from omnivox.api.schemas import COMPONENTS, ref
 from omnivox.switch import http as switch_http
@@ -251,6 +259,8 @@ def build() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    for path, operations in openapi_parts.paths(openapi_mounted.DOCS).items():
+        paths.setdefault(path, {}).update(operations)  # routes other modules mount
     return {
         "openapi": "3.1.0",
         "info": {
@@ -264,13 +274,19 @@ def build() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": COMPONENTS | switch_http.SCHEMAS | calls.SCHEMAS,
+            "schemas": (COMPONENTS | switch_http.SCHEMAS | calls.SCHEMAS | openapi_mounted.SCHEMAS),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "an API key (ovx_...) or an agent's session token",
-                }
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "omnivox_session",
+                    "description": "the desktop's session cookie (set by POST /auth/login)",
+                },
             },
         },
     }
