@@ -55,7 +55,7 @@ async def test_migrations_twice_are_a_no_op(
     await migrate(db_url)
     await migrate(db_url)
     async with engine.connect() as connection:
-        assert await connection.run_sync(_version) == before == "0004"
+        assert await connection.run_sync(_version) == before == "0005"
     assert tables >= TABLES
     assert await store.find_by_identity("email", "ann@example.com") == ann
 
@@ -83,7 +83,7 @@ async def test_downgrade_to_base_and_back(empty_db_url: str) -> None:
             assert not names & TABLES
         await migrate(empty_db_url)
         async with engine.connect() as connection:
-            assert await connection.run_sync(_version) == "0004"
+            assert await connection.run_sync(_version) == "0005"
     finally:
         await engine.dispose()
 

@@ -45,6 +45,7 @@ class ResumeToken(Base):
 
 
 Index("ix_resume_tokens_journey_id", ResumeToken.journey_id)
+Index("ix_resume_tokens_chat_id", ResumeToken.chat_id)  # a chat finds its token
 
 
 class SmsOutbox(Base):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exc, select, update
+from sqlalchemy import Select, exc, select, update
 
 from customers import validation as v
 from customers.exceptions import Conflict, NotFound
@@ -18,6 +18,11 @@ from customers.store.base import StoreBase
 from customers.store.convert import interaction_record
 
 MAX_MESSAGES = 500  # a chat's stored messages; older ones are dropped first
+
+
+def token_of_chat(chat_id: str) -> Select[tuple[ResumeToken]]:
+    """The token that opened chat ``chat_id``: found through ``ix_resume_tokens_chat_id``."""
+    return select(ResumeToken).where(ResumeToken.chat_id == chat_id).limit(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +188,7 @@ class SwitchOps(StoreBase):
     async def resume_token_of_chat(self, chat_id: str) -> ResumeTokenRecord | None:
         """The token that opened chat ``chat_id`` (the chat's id is the routed contact's)."""
         async with self._read() as session:
-            row = await session.scalar(
-                select(ResumeToken).where(ResumeToken.chat_id == chat_id).limit(1)
-            )
+            row = await session.scalar(token_of_chat(chat_id))
             return None if row is None else _token(row)
 
     async def chat_interaction(self, interaction_id: int) -> InteractionRecord | None:
