@@ -129,4 +129,4 @@ async def test_an_admin_renames_moves_and_promotes_an_agent_on_the_agents_page(
         assert live["name"] == "Ann Lee"
         assert errors == []
         admin = [(status, url.split("/", 3)[-1]) for status, url in failed if "/admin" in url]
-        assert admin == [(400, f"admin/agents/{ann.id}")]  # the nameless save, by design
+        assert admin == [(422, f"admin/agents/{ann.id}")]  # the nameless save, by design

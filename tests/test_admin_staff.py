@@ -11,6 +11,7 @@ from customers.store import CustomerStore
 from tests.admin_helpers import admin_site, people
 
 JSON = {"Accept": "application/json"}
+BROKEN = {"Content-Type": "application/json"}  # with a body that is not JSON
 
 
 async def test_agents_created_and_reskilled_with_the_apis_checks(
@@ -68,6 +69,18 @@ async def test_agents_created_and_reskilled_with_the_apis_checks(
             "/admin/agents/99999/skills", data={"skills": "tv=3"}, headers=post | JSON
         )
         assert missing.status == 404
+        # every admin agent route as the API: 400 naming body or id, 422 naming a field
+        for path, kwargs, field in (
+            ("/admin/agents/x1/skills", {"json": {"skills": {"tv": 3}}}, "id"),
+            (f"/admin/agents/{kim.id}/skills", {"json": [1]}, "body"),
+            (f"/admin/agents/{kim.id}/skills", {"data": "{", "headers": BROKEN}, "body"),
+            ("/admin/agents", {"data": "{", "headers": BROKEN}, "body"),
+            ("/admin/agents", {"json": [1]}, "body"),
+        ):
+            headers = post | kwargs.pop("headers", {})
+            refused = await site.client.post(path, headers=headers | JSON, **kwargs)
+            assert refused.status == 400, (path, kwargs)
+            assert (await refused.json())["field"] == field, (path, kwargs)
         saved = await site.client.post(
             f"/admin/agents/{kim.id}/skills", data={"skills": "tv=6"}, headers=post | JSON
         )
@@ -190,18 +203,18 @@ async def test_an_agents_name_team_and_role_edited_by_admins_only(
 
         await site.sign_in("root")
         assert (await site.client.patch(path, json=change)).status == 403  # no Origin: refused
-        for body, field in (
-            ({"name": ""}, "name"),
-            ({"name": 5}, "name"),
-            ({"role": "boss"}, "role"),
-            ({"team": "t" * 101}, "team"),
-            ({"login": "annie"}, "login"),
-            ({"endpoint": "PJSIP/9"}, "endpoint"),
-            ({}, "body"),
-            ([1, 2], "body"),
+        for body, field, status in (  # as the API: 422 a bad field, 400 no usable body
+            ({"name": ""}, "name", 422),
+            ({"name": 5}, "name", 422),
+            ({"role": "boss"}, "role", 422),
+            ({"team": "t" * 101}, "team", 422),
+            ({"login": "annie"}, "login", 422),
+            ({"endpoint": "PJSIP/9"}, "endpoint", 422),
+            ({}, "body", 400),
+            ([1, 2], "body", 400),
         ):
             bad = await site.client.patch(path, json=body, headers=post)
-            assert bad.status == 400, body
+            assert bad.status == status, body
             assert (await bad.json())["field"] == field, body
         assert (
             await site.client.patch("/admin/agents/x1", json=change, headers=post)
@@ -226,13 +239,13 @@ async def test_an_agents_name_team_and_role_edited_by_admins_only(
         assert (entry.actor.kind, entry.actor.id) == ("agent", str(root.id))
         assert entry.detail == {"fields": ["name", "role", "team"], "role": "supervisor"}
 
-        # the page's form: an empty team is none; a bad name is 400 with the field named
+        # the page's form: an empty team is none; a bad name is 422 with the field named
         form = {"name": "Ann", "role": "agent", "team": " "}
         done = await site.client.post(path, data=form, headers=post, allow_redirects=False)
         assert done.status == 303 and done.headers["Location"] == "/admin/agents?saved=ann"
         assert (await store.get_agent(ann.id)).team is None  # type: ignore[union-attr]
         page = await site.client.post(path, data=form | {"name": ""}, headers=post)
-        assert page.status == 400 and 'data-field="name' in await page.text()
+        assert page.status == 422 and 'data-field="name' in await page.text()
         listing = await (await site.client.get("/admin/agents")).text()
         assert f'form="edit-{ann.id}" name="name" aria-label="name of ann"' in listing
 

@@ -3,9 +3,12 @@
 then the store, then the router (which serves the new skills at once, live state kept).
 
 ``POST`` (form or JSON) or ``PATCH`` (JSON) ``/admin/agents/{id}`` changes the agent's name,
-team or role: checked like creation (400 naming the field), audited with the admin as actor,
-404 for an unknown agent, 409 if it would leave no admin; the router's view follows at once.
-A new role takes effect at the agent's next sign-in (a session carries the role it began with).
+team or role: checked like creation, audited with the admin as actor, 404 for an unknown agent,
+409 if it would leave no admin; the router's view follows at once, and the agent's open
+sessions see a new role or team on their next request (``Sessions.agent_changed``).
+
+Refusals answer like the rest of the API, with the field named: 400 for a body that is not a
+form or a JSON object (``body``) or a path id that is not one (``id``), 422 for a bad field.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from customers.records import Actor
 from customers.validation import AGENT_ROLES
 from omnivox.admin.common import ADMIN, BadBody, admin_only, form_or_json, json_error, wants_json
 from omnivox.admin.html import esc, notice, page, refused_page
-from omnivox.auth.http import require_principal
+from omnivox.auth.http import SESSIONS, require_principal
 from routing.service import agent_input
 
 guard = admin_only(refused_page)
@@ -150,6 +153,11 @@ def _edit_cells(r: Any) -> str:
     )
 
 
+def invalid_status(exc: InvalidValue) -> int:
+    """400 for an unreadable body or a bad path id, 422 for a bad field (as the API does)."""
+    return 400 if exc.field in ("body", "id") else 422
+
+
 async def _refused(
     request: web.Request, status: int, exc: Exception, field: str, draft: Any
 ) -> web.StreamResponse:
@@ -174,7 +182,7 @@ async def create(request: web.Request) -> web.StreamResponse:
         fields = _from_form(data, json_body=request.content_type == "application/json")
         view = await agent_input.create_agent(ctx.store, ctx.router, fields)
     except InvalidValue as exc:
-        return await _refused(request, 422, exc, exc.field, data)
+        return await _refused(request, invalid_status(exc), exc, exc.field, data)
     except Conflict as exc:
         return await _refused(request, 409, exc, "login", data)
     if wants_json(request):
@@ -188,7 +196,7 @@ async def set_skills(request: web.Request) -> web.StreamResponse:
     raw = request.match_info["id"]
     if not raw.isdigit():
         exc = InvalidValue("id", f"expected an agent id, got {raw!r}")
-        return await _refused(request, 422, exc, "id", None)
+        return await _refused(request, 400, exc, "id", None)
     try:
         data = await _body(request)
         skills: object = data.get("skills", {})
@@ -196,7 +204,7 @@ async def set_skills(request: web.Request) -> web.StreamResponse:
             skills = parse_skills(skills)
         view = await agent_input.set_skills(ctx.store, ctx.router, int(raw), skills)
     except InvalidValue as exc:
-        return await _refused(request, 422, exc, exc.field, None)
+        return await _refused(request, invalid_status(exc), exc, exc.field, None)
     except NotFound as exc:
         return await _refused(request, 404, exc, "id", None)
     if wants_json(request):
@@ -228,12 +236,15 @@ async def edit(request: web.Request) -> web.StreamResponse:
         changes = _changes(data, json_body=request.content_type == "application/json")
         record = await ctx.store.update_agent(int(raw), changes, actor=actor)
     except InvalidValue as exc:
-        return await _refused(request, 400, exc, exc.field, None)
+        return await _refused(request, invalid_status(exc), exc, exc.field, None)
     except NotFound as exc:
         return await _refused(request, 404, exc, "id", None)
     except Conflict as exc:
         return await _refused(request, 409, exc, "role", None)
     view = await ctx.router.add_agent(record)
+    sessions = request.app.get(SESSIONS)
+    if sessions is not None:  # open sessions see a new role or team on their next request
+        await sessions.agent_changed(record.id)
     if wants_json(request):
         return web.json_response(view)
     raise web.HTTPSeeOther(f"/admin/agents?saved={quote(record.login)}")

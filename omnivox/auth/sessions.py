@@ -1,4 +1,11 @@
-"""Signing in and out: passwords checked against the store, tokens issued, checked, revoked."""
+"""Signing in and out: passwords checked against the store, tokens issued, checked, revoked.
+
+A token carries the role and team it was issued with. When an admin changes them,
+:meth:`Sessions.agent_changed` records when; a token issued before that is answered with the
+agent's current role and team from the store (so the change applies on the next request of
+every open session, on every instance sharing the revocations), and local sockets waiting on
+:meth:`Sessions.changes` are woken to re-check at once.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from typing import Any, Protocol
 from omnivox.auth.passwords import verify_password
 from omnivox.auth.principal import Principal
 from omnivox.auth.revocation import MemoryRevocations, Revocations
-from omnivox.auth.tokens import DEFAULT_TTL_S, Claims, InvalidToken, TokenSigner
+from omnivox.auth.tokens import CLOCK_SKEW_S, DEFAULT_TTL_S, Claims, InvalidToken, TokenSigner
 
 MAX_TRACKED_LOGINS = 10_000  # failure records kept at most (random logins cannot fill memory)
 MAX_FAILURES = 5  # per login within FAILURE_WINDOW_S, then sign-in waits
@@ -54,6 +61,7 @@ class Sessions:
         self._clock = clock
         self._hashing = asyncio.Semaphore(PARALLEL_HASHES)
         self._failures: dict[str, list[float]] = {}
+        self._waiting: dict[int, set[asyncio.Event]] = {}  # agent -> sockets waiting on a change
 
     async def sign_in(self, login: str, password: str) -> tuple[str, Claims]:
         """A token for the agent whose login and password match; :class:`SignInFailed` if not."""
@@ -72,11 +80,41 @@ class Sessions:
         return self.signer.issue(agent.id, agent.login, agent.role, agent.team)
 
     async def authenticate(self, token: str) -> Principal:
-        """The principal of a valid, unrevoked token; :class:`InvalidToken` otherwise."""
+        """The principal of a valid, unrevoked token; :class:`InvalidToken` otherwise.
+        The role and team are the store's if the agent changed since the token was issued."""
         claims = self.signer.verify(token)
-        if await self._revoked.is_revoked(claims.token_id):
+        revoked, changed_at = await self._revoked.check(claims.token_id, claims.agent_id)
+        if revoked:
             raise InvalidToken("signed out")
-        return claims.principal()
+        if changed_at is None or changed_at < claims.issued_at:
+            return claims.principal()
+        agent = await self._store.get_agent(claims.agent_id)
+        if agent is None:
+            raise InvalidToken("the agent no longer exists")
+        return Principal.for_agent(
+            agent.id, agent.login, agent.role, agent.team, session=claims.token_id
+        )
+
+    async def agent_changed(self, agent_id: int) -> None:
+        """The agent's role or team changed: their sessions see it on their next request."""
+        now = self._clock()
+        await self._revoked.mark_changed(agent_id, now, now + self.signer.ttl_s + CLOCK_SKEW_S)
+        for event in self._waiting.get(agent_id, ()):
+            event.set()
+
+    def changes(self, agent_id: int) -> asyncio.Event:
+        """An event set when :meth:`agent_changed` runs here for ``agent_id``; give it back
+        with :meth:`forget` (the caller clears it after each wake)."""
+        event = asyncio.Event()
+        self._waiting.setdefault(agent_id, set()).add(event)
+        return event
+
+    def forget(self, agent_id: int, event: asyncio.Event) -> None:
+        waiting = self._waiting.get(agent_id)
+        if waiting is not None:
+            waiting.discard(event)
+            if not waiting:
+                del self._waiting[agent_id]
 
     async def sign_out(self, token: str) -> Claims | None:
         """Revoke the token (until its expiry); ``None`` if it was not valid anyway."""

@@ -3,8 +3,9 @@ admins only, signed in like the desktop (session cookie or Bearer token).
 
 Refused before the upgrade: 401 without a valid session, 403 for an agent. Server messages:
 ``hello``, then ``board`` on every push; the client may send ``{"type": "ping"}`` (``pong``).
-Close codes: 4401 the session ended (signed out, expired), 1001 server going away, 1008 a
-binary message.
+Close codes: 4401 the session ended (signed out, expired), 4403 the role no longer allows it
+(an admin demoted the supervisor: at once on this instance, within ``RECHECK_S`` on another),
+1001 server going away, 1008 a binary message.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ WALLBOARD = web.AppKey("wallboard", Wallboard)
 SOCKETS = web.AppKey("wallboard_sockets", set)
 ROLES = ("supervisor", "admin")
 RECHECK_S = 30.0  # how often an open socket re-checks its session
-CLOSE_SESSION, CLOSE_POLICY = 4401, 1008
+CLOSE_SESSION, CLOSE_FORBIDDEN, CLOSE_POLICY = 4401, 4403, 1008
 
 
 def require_supervisor(request: web.Request) -> Principal:
@@ -75,7 +76,7 @@ async def board_socket(request: web.Request) -> web.StreamResponse:
         tasks = [
             asyncio.create_task(_send(ws, subscriber)),
             asyncio.create_task(_receive(ws)),
-            asyncio.create_task(_guard(ws, request)),
+            asyncio.create_task(_guard(ws, request, principal.id)),
         ]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
@@ -116,18 +117,29 @@ async def _receive(ws: web.WebSocketResponse) -> None:
             await ws.send_json({"type": "error", "error": 'expected {"type": "ping"}'})
 
 
-async def _guard(ws: web.WebSocketResponse, request: web.Request) -> None:
-    """Close the socket once its session ends (signed out elsewhere, expired)."""
+async def _guard(ws: web.WebSocketResponse, request: web.Request, agent_id: int) -> None:
+    """Close the socket once its session ends (signed out elsewhere, expired) or its role no
+    longer allows the wallboard; re-checked at once when an admin changes the agent here."""
     sessions, token = request.app[SESSIONS], token_of(request) or ""
     clock = request.app[WALLBOARD].now
-    while True:
-        try:
-            claims = sessions.signer.verify(token)
-            await sessions.authenticate(token)
-        except InvalidToken as exc:
-            await ws.close(code=CLOSE_SESSION, message=str(exc).encode()[:120])
-            return
-        await asyncio.sleep(max(0.05, min(RECHECK_S, claims.expires_at - clock())))
+    changed = sessions.changes(agent_id)
+    try:
+        while True:
+            try:
+                claims = sessions.signer.verify(token)
+                principal = await sessions.authenticate(token)
+            except InvalidToken as exc:
+                await ws.close(code=CLOSE_SESSION, message=str(exc).encode()[:120])
+                return
+            if principal.role not in ROLES:
+                await ws.close(code=CLOSE_FORBIDDEN, message=b"the wallboard is for supervisors")
+                return
+            wait = max(0.05, min(RECHECK_S, claims.expires_at - clock()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), wait)
+            changed.clear()
+    finally:
+        sessions.forget(agent_id, changed)
 
 
 def setup(app: web.Application, wallboard: Wallboard) -> None:

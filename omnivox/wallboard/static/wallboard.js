@@ -123,6 +123,13 @@
         signedOut();
         return;
       }
+      if (event.code === 4403) {
+        stopped = true;
+        setConn("down", "not allowed");
+        $("#notice").replaceChildren("The wallboard is for supervisors and admins: your role changed.");
+        $("#notice").hidden = false;
+        return;
+      }
       setConn("down", "reconnecting…");
       setTimeout(retry, retryMs);
       retryMs = Math.min(retryMs * 2, 10000);
