@@ -240,6 +240,41 @@ class SwitchOps(StoreBase):
             await session.flush()
             return interaction_record(row), True
 
+    async def wrap_up_chat(
+        self,
+        interaction_id: int,
+        *,
+        disposition: str,
+        outcome: str,
+        notes: str | None,
+        topic: str | None,
+        agent_id: int,
+        by: str,
+    ) -> tuple[InteractionRecord, bool]:
+        """The agent's wrap-up completes the chat's own interaction, once: the outcome, the
+        disposition and the agent; the topic and the notes (as the summary) when given. One
+        timeline entry per chat. The second value is ``False`` when it was wrapped up before
+        (nothing is written)."""
+        async with self._write() as session:
+            row = await session.get(Interaction, interaction_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"interaction {interaction_id} does not exist")
+            if row.data.get("disposition"):
+                return interaction_record(row), False
+            if await session.get(Agent, agent_id) is None:
+                raise NotFound(f"agent {agent_id} does not exist")
+            row.outcome = v.text("outcome", outcome, max_length=32)
+            row.topic = v.optional_text("topic", topic, max_length=200) or row.topic
+            row.summary = v.optional_text("notes", notes, max_length=20_000) or row.summary
+            row.agent_id = agent_id
+            row.data = dict(row.data) | {
+                "disposition": v.text("disposition", disposition, max_length=64),
+                "by": by[:100],
+                "wrapped_up_at": self._clock().isoformat(),
+            }
+            await session.flush()
+            return interaction_record(row), True
+
     # --- the SMS outbox -----------------------------------------------------------------
 
     async def queue_sms(

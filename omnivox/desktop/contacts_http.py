@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from customers.exceptions import Conflict, CustomerStoreError, InvalidValue, NotFound
+from customers.records import InteractionRecord
 from omnivox.auth.http import error, require_principal
 from omnivox.auth.principal import Principal
 from omnivox.desktop import popview
@@ -162,7 +163,9 @@ def _wrapup_fields(data: dict[str, Any]) -> tuple[str, str, str | None, str | No
 
 async def wrapup(request: web.Request) -> web.Response:
     """``POST /desktop/wrapup`` ``{call_id, disposition, outcome, notes, topic}``: saved once
-    per contact as the interaction on the customer's timeline (a resubmission returns it)."""
+    per contact as the interaction on the customer's timeline (a resubmission returns it).
+    A chat already has its interaction (opened with it): the wrap-up completes that one
+    instead of adding a second; a call's interaction is the wrap-up (the IVR writes none)."""
     data = await _json(request)
     call_id = data.get("call_id")
     if not isinstance(call_id, str) or not call_id:
@@ -171,11 +174,27 @@ async def wrapup(request: web.Request) -> web.Response:
     principal, contact = await _contact(request, call_id)
     if not contact.get("customer_id"):
         raise error(409, "unknown_caller", "create or link the customer first", "customer_id")
+    store = request.app[STORE]
+    chat = await store.resume_token_of_chat(call_id) if contact.get("kind") == "chat" else None
+    if chat is not None and chat.interaction_id is not None:  # the chat's own timeline entry
+        try:
+            record, saved = await store.wrap_up_chat(
+                chat.interaction_id,
+                disposition=disposition,
+                outcome=outcome,
+                notes=notes,
+                topic=topic,
+                agent_id=int(contact["agent_id"]),
+                by=principal.login,
+            )
+        except CustomerStoreError as exc:
+            raise error(409, "conflict", str(exc)) from None
+        return await _wrapped(request, record, int(contact["agent_id"]), saved)
     channel = "chat" if contact.get("kind") == "chat" else "voice"
     key = f"desktop-wrapup:{call_id}"
     submission = uuid.uuid4().hex
     try:
-        record = await request.app[STORE].record_interaction(
+        record = await store.record_interaction(
             int(contact["customer_id"]),
             channel,
             "in",
@@ -197,7 +216,13 @@ async def wrapup(request: web.Request) -> web.Response:
     except CustomerStoreError as exc:
         raise error(409, "conflict", str(exc)) from None
     saved = record.data.get("submission") == submission
-    names = await request.app[AGENTS].names({int(contact["agent_id"])})
+    return await _wrapped(request, record, int(contact["agent_id"]), saved)
+
+
+async def _wrapped(
+    request: web.Request, record: InteractionRecord, agent_id: int, saved: bool
+) -> web.Response:
+    names = await request.app[AGENTS].names({agent_id})
     item = popview.timeline_item(record, names) | {"this_call": True}
     body = {"interaction": item, "duplicate": not saved}
     return web.json_response(body, status=201 if saved else 200)
