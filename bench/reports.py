@@ -1,11 +1,13 @@
 """Reports and wallboard service level on PostgreSQL: the SQL aggregates against loading rows.
 
-    .venv/bin/python bench/reports.py [--contacts 100000]
+    .venv/bin/python bench/reports.py [--contacts 100000] [--interactions 100000]
 
 Creates a scratch database on 127.0.0.1:5432 (dropped afterwards), writes ``--contacts``
-random contacts over one day (tests/test_reports_sql.py's generator) and times, median of 5:
-the wallboard's service-level read (one GROUP BY), the services and agents aggregates, and
-loading the same day's rows (what the reports did before aggregating them in Python).
+random contacts over one day and ``--interactions`` random interactions over three days
+(tests/test_reports_sql.py's generators) and times, median of 5: the wallboard's service-level
+read (one GROUP BY), the services and agents aggregates, and loading the same day's rows (what
+the reports did before aggregating them in Python); the channels report's SQL (volume and
+matters by window functions) against loading the interactions and computing it in Python.
 """
 
 from __future__ import annotations
@@ -29,9 +31,17 @@ import asyncpg  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from customers.db import make_engine, make_sessionmaker, migrate  # noqa: E402
+from customers.models import Customer, Interaction  # noqa: E402
 from customers.models.reporting import ContactRecord  # noqa: E402
 from customers.store import CustomerStore  # noqa: E402
-from tests.test_reports_sql import DAY, TARGETS, random_contacts  # noqa: E402
+from omnivox.reports.channels import channel_figures  # noqa: E402
+from tests.test_reports_sql import (  # noqa: E402
+    DAY,
+    TARGETS,
+    WINDOW_MS,
+    random_contacts,
+    random_interactions,
+)
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -45,7 +55,19 @@ async def _median_ms(run: Callable[[], Awaitable[Any]], rounds: int = 5) -> floa
     return round(statistics.median(times), 1)
 
 
-async def main(count: int) -> dict[str, Any]:
+async def _seed_interactions(engine: Any, count: int) -> None:
+    customers = [
+        {"id": n, "vip": False, "attributes": {}, "created_at": DAY}
+        for n in range(1, count // 20 + 2)
+    ]
+    rows = random_interactions(random.Random(2), [c["id"] for c in customers], count)
+    async with engine.begin() as conn:
+        await conn.execute(insert(Customer), customers)
+        for at in range(0, len(rows), 5000):
+            await conn.execute(insert(Interaction), rows[at : at + 5000])
+
+
+async def main(count: int, interactions: int) -> dict[str, Any]:
     name = f"omnivox_bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(ADMIN)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -67,6 +89,22 @@ async def main(count: int) -> dict[str, Any]:
             "agents_query_ms": await _median_ms(lambda: store.agent_figures(start, end, now=end)),
             "load_rows_ms": await _median_ms(lambda: store.report_contacts(start, end), 3),
         }
+        await _seed_interactions(engine, interactions)
+        end = DAY + timedelta(days=3)
+        window = WINDOW_MS / 86_400_000
+
+        async def in_python() -> Any:
+            return channel_figures(await store.report_interactions(start, end), window)
+
+        sql = await store.channel_figures(start, end, window_days=window)
+        assert sql == await in_python()  # the same figures both ways
+        figures |= {
+            "interactions": interactions,
+            "channels_query_ms": await _median_ms(
+                lambda: store.channel_figures(start, end, window_days=window)
+            ),
+            "channels_python_ms": await _median_ms(in_python, 3),
+        }
         await engine.dispose()
         return figures
     finally:
@@ -77,4 +115,6 @@ async def main(count: int) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
-    print(json.dumps(asyncio.run(main(parser.parse_args().contacts))))
+    parser.add_argument("--interactions", type=int, default=100_000)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.contacts, args.interactions))))

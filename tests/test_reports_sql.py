@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from customers.models import Interaction
 from customers.models.reporting import AgentStateRecord, ContactRecord
 from customers.store import CustomerStore
+from omnivox.reports.channels import channel_figures, matters
 
 DAY = datetime(2026, 3, 9, tzinfo=UTC)
 TARGETS = {"billing": 20.0, "sales": 30.5}  # "tv" gets the default
@@ -160,3 +162,54 @@ async def test_agent_figures_equal_the_definitions(
         sums[1] += int(missed)
     assert {(s.agent_id, s.state): [s.ms, s.missed] for s in states} == want_states
     assert sum(s.missed for s in states) > 0 and len({s.agent_id for s in states}) == 4
+
+
+def random_interactions(rng: random.Random, customers: list[int], count: int) -> list[Any]:
+    """Contacts on a few subjects, some exactly a window apart, with and without subjects."""
+    rows: list[dict[str, Any]] = []
+    for _ in range(count):
+        row = {
+            "customer_id": rng.choice(customers),
+            "channel": rng.choice(["voice", "voice", "chat", "email", "sms"]),
+            "direction": rng.choice(["in", "in", "in", "out"]),
+            "occurred_at": DAY + timedelta(milliseconds=rng.randrange(0, 3 * 86_400_000)),
+            "intent": rng.choice(["billing", "tv", "", None, None]),
+            "topic": rng.choice(["bill", "move", "", None]),
+            "open": False,
+            "data": {},
+        }
+        if rows and rng.random() < 0.4:  # the same subject again: at, or just over, a window
+            gap = rng.choice([WINDOW_MS, WINDOW_MS + 1, WINDOW_MS - 1, rng.randrange(0, 3600)])
+            row |= {k: rows[-1][k] for k in ("customer_id", "intent", "topic")}
+            row["occurred_at"] = rows[-1]["occurred_at"] + timedelta(milliseconds=gap)
+            row["direction"] = "in"
+        rows.append(row | {"created_at": row["occurred_at"]})
+    return rows
+
+
+WINDOW_MS = 43_200_000  # half a day
+
+
+async def test_channel_figures_equal_the_definitions(
+    store: CustomerStore, engine: AsyncEngine
+) -> None:
+    rng = random.Random(10)
+    customers = [(await store.create_customer(f"C{n}")).id for n in range(6)]
+    async with engine.begin() as conn:
+        await conn.execute(insert(Interaction), random_interactions(rng, customers, 500))
+    start, end = DAY + timedelta(hours=3), DAY + timedelta(days=3)
+    window = WINDOW_MS / 86_400_000
+    got = await store.channel_figures(start, end, window_days=window)
+    loaded = await store.report_interactions(start, end)
+    assert got == channel_figures(loaded, window)
+    assert [f.channel for f in got] == ["chat", "email", "sms", "voice"]
+    assert sum(f.switched_away for f in got) > 0  # matters that changed channel
+    grouped = matters(loaded, window)
+    assert 0 < len(grouped) < sum(f.inbound for f in got)  # some matters of several contacts
+    assert any(  # an exact window between two contacts of one matter was seen
+        (b.occurred_at - a.occurred_at) == timedelta(milliseconds=WINDOW_MS)
+        for m in grouped
+        for a, b in zip(m, m[1:], strict=False)
+    )
+    wide = await store.channel_figures(start, end, window_days=30)
+    assert wide == channel_figures(loaded, 30)

@@ -14,6 +14,7 @@ from customers import validation as v
 from customers.models import Customer, Interaction, Journey, ProfileData
 from customers.models.reporting import AgentStateRecord, ContactRecord
 from customers.records import InteractionRecord, JourneyRecord
+from customers.store import report_channels as rc
 from customers.store import report_queries as rq
 from customers.store.base import StoreBase
 from customers.store.convert import interaction_record, journey_record
@@ -267,6 +268,18 @@ class ReportingOps(StoreBase):
         )
         async with self._read() as session:
             return [interaction_record(r) for r in await session.scalars(query)]
+
+    async def channel_figures(
+        self, start: datetime, end: datetime, *, window_days: float
+    ) -> list[rc.ChannelFigures]:
+        """Per channel (by name) the contacts in ``[start, end)`` and the matters started on
+        it (``omnivox.reports.channels``' definitions): two GROUP BY queries."""
+        start, end = _period(start, end)
+        window_ms = round(v.number("window_days", window_days, low=0, high=3650) * 86_400_000)
+        async with self._read() as session:
+            volumes = (await session.execute(rc.volume_query(start, end))).all()
+            matters = (await session.execute(rc.matters_query(start, end, window_ms))).all()
+        return rc.channel_figures(volumes, matters)
 
     async def report_usage(self) -> list[tuple[int, str, str]]:
         """``(customer_id, field, value)`` of every profile field named ``*_used`` or

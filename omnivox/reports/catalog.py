@@ -85,9 +85,9 @@ async def _personalisation(s: Sources, q: Query) -> Report:
 
 
 async def _channels(s: Sources, q: Query) -> Report:
-    interactions = await s.store.report_interactions(q.start, q.end)
+    figures = await s.store.channel_figures(q.start, q.end, window_days=s.window_days)
     switches = await s.store.report_switches(q.start, q.end)
-    return channel_report(interactions, switches, window_days=s.window_days)
+    return channel_report(figures, switches, window_days=s.window_days)
 
 
 async def _upsell(s: Sources, q: Query) -> Report:

@@ -12,6 +12,9 @@ Definitions:
   contacts (a customer who had to come back), i.e. (contacts − matters) ÷ contacts.
 * ivr_switches: channel switches the IVR offered and the caller took, by kind (from the
   routing records: SMS link, callback...).
+
+The store counts all of these in SQL (``customers.store.report_channels``); :func:`matters`
+and :func:`channel_figures` are the definitions in Python, which a test holds SQL to.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from customers.records import InteractionRecord
+from customers.store.report_channels import ChannelFigures
 from omnivox.reports.common import Report, group, pct, table
 
 WINDOW_DAYS = 7.0
@@ -51,30 +55,50 @@ def matters(
     return found
 
 
+def channel_figures(
+    interactions: Sequence[InteractionRecord], window_days: float = WINDOW_DAYS
+) -> list[ChannelFigures]:
+    """The definitions over loaded interactions, per channel by name (the store computes the
+    same in SQL: ``CustomerStore.channel_figures``)."""
+    grouped = matters(interactions, window_days)
+    switched = [m for m in grouped if len({i.channel for i in m}) > 1]
+    figures = []
+    for channel, items in sorted(group(interactions, lambda i: i.channel).items()):
+        count_in = sum(1 for i in items if i.direction == "in")
+        figures.append(
+            ChannelFigures(
+                channel,
+                count_in,
+                len(items) - count_in,
+                sum(1 for m in grouped if m[0].channel == channel),
+                sum(1 for m in switched if m[0].channel == channel),
+            )
+        )
+    return figures
+
+
 def channel_report(
-    interactions: Sequence[InteractionRecord],
+    figures: Sequence[ChannelFigures],
     switches: Mapping[str, int] | None = None,
     *,
     window_days: float = WINDOW_DAYS,
 ) -> Report:
     """One row per channel, most inbound first; matter figures in ``summary``. ``switches``
     are the IVR's channel switches taken, per kind (the store counts them)."""
-    grouped = matters(interactions, window_days)
-    inbound = sum(len(m) for m in grouped)
-    switched = [m for m in grouped if len({i.channel for i in m}) > 1]
-    rows = []
-    for channel, items in group(interactions, lambda i: i.channel).items():
-        count_in = sum(1 for i in items if i.direction == "in")
-        rows.append(
-            {
-                "channel": channel,
-                "inbound": count_in,
-                "outbound": len(items) - count_in,
-                "share_pct": pct(count_in, inbound),
-                "matters_started": sum(1 for m in grouped if m[0].channel == channel),
-                "switched_away": sum(1 for m in switched if m[0].channel == channel),
-            }
-        )
+    inbound = sum(f.inbound for f in figures)
+    started = sum(f.matters_started for f in figures)
+    switched = sum(f.switched_away for f in figures)
+    rows = [
+        {
+            "channel": f.channel,
+            "inbound": f.inbound,
+            "outbound": f.outbound,
+            "share_pct": pct(f.inbound, inbound),
+            "matters_started": f.matters_started,
+            "switched_away": f.switched_away,
+        }
+        for f in figures
+    ]
     rows.sort(key=lambda r: (-r["inbound"], r["channel"]))
     return table(
         "channels",
@@ -82,10 +106,10 @@ def channel_report(
         rows,
         {
             "inbound": inbound,
-            "matters": len(grouped),
-            "switched_matters": len(switched),
-            "switch_rate_pct": pct(len(switched), len(grouped)),
-            "repeat_rate_pct": pct(inbound - len(grouped), inbound),
+            "matters": started,
+            "switched_matters": switched,
+            "switch_rate_pct": pct(switched, started),
+            "repeat_rate_pct": pct(inbound - started, inbound),
             "window_days": window_days,
             "ivr_switches": dict(sorted((switches or {}).items())),
         },
