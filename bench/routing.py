@@ -132,6 +132,7 @@ def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 class Options:
     k: int = 4  # heads read per waiting list at first
     concurrency: int = 1  # decision loops per process
+    decide: str = "lua"  # "lua": one script decides and reserves; "python": routing.core
 
 
 @dataclass
@@ -142,6 +143,7 @@ class WorkerResult:
     no_match: int = 0  # nothing fitted the agent, or another process took the agent first
     retries: int = 0  # reservations refused because another process took the contact first
     events: list[Event] = field(default_factory=list)
+    cpu_s: float = 0.0  # the process's CPU time over its decision loops
 
 
 async def _work(
@@ -159,45 +161,55 @@ async def _work(
         aid = rng.choice(ids)
         t0 = time.perf_counter()
         try:
-            view, heads = await store.agent_ready(aid, opts.k)
+            if opts.decide == "lua":
+                r, attempts = await store.ready_and_reserve(aid, 60.0, k=opts.k), 1
+            else:
+                r, attempts = await _python_decides(store, aid, cache, opts.k)
         except TransitionError:
             out.busy += 1
             return
-        offer = await offer_for_agent(
-            store, view.agent, ttl_s=60.0, cache=cache, k=opts.k, heads=heads
-        )
         elapsed = (time.perf_counter() - t0) * 1000.0
-        if offer is None:
+        if r is None:
             out.no_match += 1
             with contextlib.suppress(TransitionError):  # another process reserved them
                 await store.set_agent_state(aid, NOT_READY, "bench")
             return
-        r = offer.reservation
         out.decisions += 1
-        out.retries += offer.attempts - 1
+        out.retries += attempts - 1
         out.latencies_ms.append(elapsed)
         out.events.append((r.token, "R", r.agent_id, r.contact_id))
         arrival = new_contact(f"w{wid}-{next(serial)}", population.services, rng, time.time())
-        await asyncio.gather(_finish(store, r, out), store.enqueue(arrival))
+        # issued in one turn: one write, run by Redis in this order (the lane keeps it)
+        _, ended, _ = await asyncio.gather(
+            store.confirm(r.contact_id, token=r.token),
+            store.remove_contact(r.contact_id),
+            store.enqueue(arrival),
+        )
+        assert ended is not None
+        out.events.append((ended.seq, "E", r.agent_id, r.contact_id))
 
     async def loop() -> None:
         while out.decisions < quota:
             await decide()
 
     await asyncio.to_thread(start.wait)
+    cpu0 = time.process_time()
     try:
         await asyncio.gather(*(loop() for _ in range(opts.concurrency)))
     finally:
+        out.cpu_s = time.process_time() - cpu0
         await store.close()
     return out
 
 
-async def _finish(store: RedisState, r: Reservation, out: WorkerResult) -> None:
-    """The agent answers and the caller hangs up: the agent is in wrap-up until picked again."""
-    await store.confirm(r.contact_id, token=r.token)
-    ended = await store.remove_contact(r.contact_id)
-    assert ended is not None
-    out.events.append((ended.seq, "E", r.agent_id, r.contact_id))
+async def _python_decides(
+    store: RedisState, aid: str, cache: RequirementCache, k: int
+) -> tuple[Reservation | None, int]:
+    """The agent goes READY and reads the heads (one script), ``routing.core`` chooses in
+    Python, the store reserves (another script)."""
+    view, heads = await store.agent_ready(aid, k)
+    offer = await offer_for_agent(store, view.agent, ttl_s=60.0, cache=cache, k=k, heads=heads)
+    return (None, 1) if offer is None else (offer.reservation, offer.attempts)
 
 
 def _worker(
@@ -249,10 +261,12 @@ def run(
     ]
     for p in procs:
         p.start()
+    redis_cpu0 = redis_cpu_s(url)
     start.wait(timeout=300)  # every process connected (a failed one breaks the barrier)
     t0 = time.perf_counter()
     collected = [results.get() for _ in procs]
     wall = time.perf_counter() - t0
+    redis_cpu = redis_cpu_s(url) - redis_cpu0
     for p in procs:
         p.join()
     asyncio.run(_drop(url, population, prefix))
@@ -277,9 +291,25 @@ def run(
         "no_match": sum(r.no_match for r in parts),
         "retries": sum(r.retries for r in parts),
         "double_assignments": count_double_assignments(e for r in parts for e in r.events),
+        # CPU per decision over the whole loop (the answer, hang-up and new caller included)
+        "cpu_ms": round(sum(r.cpu_s for r in parts) * 1000.0 / made, 3),
+        "redis_cpu_ms": round(redis_cpu * 1000.0 / made, 3),  # the whole server's
         "k": opts.k,
         "concurrency": opts.concurrency,
+        "decide": opts.decide,
     }
+
+
+def redis_cpu_s(url: str) -> float:
+    """The Redis server's CPU time so far (user + system, every client's work)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("cpu")
+    finally:
+        client.close()
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
 
 
 async def _drop(url: str, population: Population, prefix: str) -> None:
@@ -303,6 +333,8 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
         "no_match",
         "retries",
         "double_assignments",
+        "cpu_ms",
+        "redis_cpu_ms",
     ]
     width = [max(len(c), *(len(str(r[c])) for r in rows)) for c in cols]
     lines = ["  ".join(c.rjust(w) for c, w in zip(cols, width, strict=True))]
@@ -322,6 +354,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--concurrency", type=int, default=1, help="decision loops per router process"
     )
+    parser.add_argument(
+        "--decide",
+        choices=["lua", "python"],
+        default="lua",
+        help="lua: one script decides and reserves; python: routing.core decides between two",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     return parser.parse_args(argv)
@@ -340,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rows = []
     for n in args.processes:
-        opts = Options(k=args.k, concurrency=args.concurrency)
+        opts = Options(k=args.k, concurrency=args.concurrency, decide=args.decide)
         rows.append(run(args.redis_url, population, n, args.decisions, opts))
         print(f"  {n} process(es): {rows[-1]['decisions_per_s']} decisions/s", flush=True)
     print(table(rows))

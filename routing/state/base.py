@@ -105,6 +105,30 @@ class RoutingState(ABC):
         view = await self.set_agent_state(agent_id, AgentState.READY, expect_version=expect_version)
         return view, await self.heads(sorted(view.agent.services), k)
 
+    async def ready_and_reserve(
+        self,
+        agent_id: str,
+        ttl_s: float,
+        *,
+        k: int = 4,
+        max_k: int = 320,
+        expect_version: int | None = None,
+    ) -> Reservation | None:
+        """The agent goes READY (as :meth:`agent_ready`) and the contact
+        ``best_contact_for_agent`` chooses among their services' waiting lists (no live
+        state) is reserved for them (as :meth:`reserve`); None when nothing fits or the
+        agent cannot take a contact (unreachable). Here: :func:`offer_for_agent` over
+        :meth:`agent_ready`'s heads; the Redis store does it all in one script."""
+        from routing.state.offer import offer_for_agent  # offer builds on this module
+
+        if k < 1 or max_k < k:
+            raise StateError("need 1 <= k <= max_k")
+        view, heads = await self.agent_ready(agent_id, k, expect_version=expect_version)
+        if not view.reachable or view.contact_id is not None:
+            return None
+        offer = await offer_for_agent(self, view.agent, ttl_s=ttl_s, k=k, max_k=max_k, heads=heads)
+        return None if offer is None else offer.reservation
+
     @abstractmethod
     async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:
         """Device state: an unreachable agent keeps their state but is offered nothing."""

@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from routing.core.model import Agent, AgentState, Contact, Service
-from routing.state.base import MISSED, RoutingState, agent_set_state
+from routing.state.base import RoutingState, agent_set_state
 from routing.state.codec import (
     agent_data,
     check_agent,
@@ -39,30 +39,26 @@ from routing.state.model import (
     AGENT_SET_STATES,
     Affinity,
     AgentView,
-    Confirmed,
     ContactView,
     Heads,
     NotFound,
-    Refused,
-    RefuseReason,
-    Released,
     Removed,
-    Reservation,
     StaleVersion,
     StateError,
-    Swept,
     TransitionError,
 )
+from routing.state.redis_offers import NoConfig, RedisOffers, fields_json
 
 DEFAULT_PREFIX = "omnivox:routing:"
 _ERRORS: dict[str, type[StateError]] = {
     "NOTFOUND": NotFound,
     "CONFLICT": TransitionError,
     "STALE": StaleVersion,
+    "NOCFG": NoConfig,
 }
 
 
-class RedisState(RoutingState):
+class RedisState(RedisOffers, RoutingState):
     """:class:`RoutingState` in Redis under ``prefix`` (shared by every instance)."""
 
     def __init__(
@@ -132,6 +128,11 @@ class RedisState(RoutingState):
                 raise
             raise error(rest) from None
 
+    async def _command(self, *args: str) -> Any:
+        if self._lane is not None:
+            return await self._lane.execute(*args)
+        return await self.client.execute_command(*args)
+
     def _key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
@@ -171,7 +172,7 @@ class RedisState(RoutingState):
             agent.state.value if agent.state in AGENT_SET_STATES else AgentState.OFFLINE.value,
             reason,
         )
-        return decode_agent(agent.id, _fields(raw))
+        return decode_agent(agent.id, fields_json(raw))
 
     async def remove_agent(self, agent_id: str) -> None:
         await self._run("remove_agent", agent_id)
@@ -193,7 +194,7 @@ class RedisState(RoutingState):
             reason or "",
             "" if expect_version is None else str(expect_version),
         )
-        return decode_agent(agent_id, _fields(raw))
+        return decode_agent(agent_id, fields_json(raw))
 
     async def agent_ready(
         self, agent_id: str, k: int, *, expect_version: int | None = None
@@ -208,12 +209,12 @@ class RedisState(RoutingState):
             "" if expect_version is None else str(expect_version),
         )
         fields, lists, flat_affinity = raw
-        view = decode_agent(agent_id, _fields(fields))
+        view = decode_agent(agent_id, fields_json(fields))
         return view, self._heads(sorted(view.agent.services), lists, flat_affinity)
 
     async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:
         raw = await self._run("set_presence", agent_id, "1" if reachable else "0")
-        return decode_agent(agent_id, _fields(raw))
+        return decode_agent(agent_id, fields_json(raw))
 
     async def get_agent(self, agent_id: str) -> AgentView | None:
         fields = pairs(await self.client.hgetall(self._key("a", agent_id)))
@@ -254,17 +255,18 @@ class RedisState(RoutingState):
             fmt(service.wrap_up_s),
             *[x for kv in extra.items() for x in kv],
         )
-        return self._view(contact.id, _fields(raw))
+        return self._view(contact.id, fields_json(raw))
 
     async def list_under(self, contact_id: str, service: str) -> ContactView:
         if service not in self.services:
             raise StateError(f"unknown service {service!r}")
-        return self._view(contact_id, _fields(await self._run("list_under", contact_id, service)))
+        raw = await self._run("list_under", contact_id, service)
+        return self._view(contact_id, fields_json(raw))
 
     async def update_meta(self, contact_id: str, meta: Mapping[str, Any]) -> ContactView:
         extra = check_meta(meta)
         raw = await self._run("update_meta", contact_id, *[x for kv in extra.items() for x in kv])
-        return self._view(contact_id, _fields(raw))
+        return self._view(contact_id, fields_json(raw))
 
     async def remove_contact(self, contact_id: str) -> Removed | None:
         now = self.clock()
@@ -272,7 +274,7 @@ class RedisState(RoutingState):
         if raw is None:
             return None
         seq, outcome, agent_state, fields = raw
-        view = self._view(contact_id, _fields(fields))
+        view = self._view(contact_id, fields_json(fields))
         state = text(agent_state)
         return Removed(
             view=view,
@@ -332,38 +334,7 @@ class RedisState(RoutingState):
         values = await self.client.hmget(self._key("aff"), ids)
         return _affinity({c: text(v) for c, v in zip(ids, values, strict=True) if v is not None})
 
-    # --- reservations ---------------------------------------------------------------------
-
-    async def reserve(self, contact_id: str, agent_id: str, ttl_s: float) -> Reservation | Refused:
-        now = self.clock()
-        expires = now + ttl_s
-        ok, value = await self._run("reserve", fmt(now), contact_id, agent_id, fmt(expires))
-        if int(ok) != 1:
-            return Refused(contact_id, agent_id, RefuseReason(text(value)))
-        return Reservation(contact_id, agent_id, int(value), now, expires)
-
-    async def confirm(self, contact_id: str, *, token: int | None = None) -> Confirmed:
-        raw = await self._run(
-            "confirm", fmt(self.clock()), contact_id, "" if token is None else str(token)
-        )
-        seq, fields = raw
-        return Confirmed(self._view(contact_id, _fields(fields)), int(seq))
-
-    async def release(
-        self, contact_id: str, *, token: int | None = None, reason: str = MISSED
-    ) -> Released:
-        raw = await self._run(
-            "release",
-            fmt(self.clock()),
-            contact_id,
-            "" if token is None else str(token),
-            reason,
-        )
-        return _released(raw, reason)
-
-    async def sweep(self, limit: int = 100) -> Swept:
-        released, wrapped = await self._run("sweep", fmt(self.clock()), str(limit), MISSED)
-        return Swept(tuple(_released(r, MISSED) for r in released), tuple(text(a) for a in wrapped))
+    # --- reservations: routing.state.redis_offers ----------------------------------------
 
     async def clear(self) -> int:
         """Delete every key under the prefix (tests and tools); returns how many."""
@@ -377,17 +348,6 @@ class RedisState(RoutingState):
         if batch:
             count += await self.client.unlink(*batch)
         return count
-
-
-def _fields(raw: object) -> dict[str, str]:
-    """A hash sent by a script as one JSON array ``[k1, v1, ...]``."""
-    flat = json.loads(raw)  # type: ignore[arg-type]
-    return pairs(flat) if flat else {}
-
-
-def _released(raw: Sequence[object], reason: str) -> Released:
-    contact_id, agent_id, seq = raw
-    return Released(text(contact_id), text(agent_id), reason, int(text(seq)))
 
 
 def _affinity(raw: Mapping[str, str]) -> Affinity:
