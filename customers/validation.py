@@ -26,6 +26,7 @@ API_SCOPES = (
     "merges:undo",
     "privacy",
     "calls:read",
+    "agents:write",  # stand-in agents for QA (omnivox simulate --server-url)
 )
 MIN_LEVEL, MAX_LEVEL = 1, 10
 

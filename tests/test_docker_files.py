@@ -232,19 +232,26 @@ def _run_callsim(command: list[str], tmp_path: Path, env: dict[str, str]) -> lis
     return log.read_text().splitlines()
 
 
-def test_callsim_mints_a_calls_read_key_unless_given_one(
+def test_callsim_mints_a_key_that_reads_calls_and_seats_agents_unless_given_one(
     compose: dict[str, Any], tmp_path: Path
 ) -> None:
     from omnivox.api import SCOPES
     from omnivox.simulate.cli import KEY_ENV, URL_ENV
+    from omnivox.simulate.remote import SCOPE, SEAT_SCOPE
 
     callsim = compose["services"]["callsim"]
     assert URL_ENV in callsim["environment"] and KEY_ENV not in callsim["environment"]
     minted, simulate = _run_callsim(callsim["command"], tmp_path, {})
     apikey = minted.split()
     assert apikey[:3] == ["apikey", "create", "callsim"]
-    scope = apikey[apikey.index("--scope") + 1]
-    assert scope == "calls:read" and scope in SCOPES
+    scopes = [apikey[i + 1] for i, word in enumerate(apikey) if word == "--scope"]
+    # calls:read to check agent and screen_pop; agents:write to put the agents on duty
+    assert sorted(scopes) == sorted({SCOPE, SEAT_SCOPE}) and set(scopes) <= set(SCOPES)
+    # the suite it runs has scripts that declare their agents (they need agents:write)
+    declaring = [p.name for p in sorted((REPO / "qa").glob("*.yaml")) if _declares_agents(p)]
+    assert declaring, "no QA script declares agents: callsim would not check seating"
+    # whose stand-in phones (Local/<ext>@agent-sim) the stack's Asterisk answers
+    assert "\n[agent-sim]\n" in (ETC / "extensions.conf").read_text()
     args = simulate.split()
     assert args[:3] == ["simulate", "--against", "asterisk"]
     assert args[3:5] == ["--server", "omnivox:4573"]
@@ -253,6 +260,11 @@ def test_callsim_mints_a_calls_read_key_unless_given_one(
     # a key given on `docker compose run -e OMNIVOX_API_KEY=...` is used as is
     (only,) = _run_callsim(callsim["command"], tmp_path, {KEY_ENV: "ovx_given"})
     assert only.startswith("simulate ") and only.endswith("key=ovx_given")
+
+
+def _declares_agents(path: Path) -> bool:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(data, dict) and bool(data.get("agents"))
 
 
 def test_ami_reaches_asterisk_with_its_secret(

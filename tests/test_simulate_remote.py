@@ -1,5 +1,6 @@
-"""``omnivox simulate --server``: scripts expecting ``agent`` or ``screen_pop`` need the running
-server's URL and an API key, and without them nothing runs (exit 2, the reason named)."""
+"""``omnivox simulate --server``: scripts expecting ``agent`` or ``screen_pop``, or declaring
+``agents:``, need the asterisk driver, the running server's URL and an API key, and without them
+nothing runs (exit 2, the scripts and the reason named)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from omnivox.simulate.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 BILLING = ROOT / "qa" / "telecom_billing_regular.yaml"
 HANGUP = ROOT / "qa" / "telecom_prefill_declined.yaml"
+DECLARED = ROOT / "qa" / "telecom_billing_declared_agent.yaml"
+KEY_HELP = "omnivox apikey create 'omnivox simulate' --scope calls:read --scope agents:write"
 
 
 @pytest.fixture
@@ -57,10 +60,46 @@ def test_agent_expectations_against_a_running_server_need_url_and_key(
         .index("      agent: {skill: billing, waited_in: billing, abandoned: false}")
         + 1
     )
-    code, out = run([str(BILLING), "--server", "127.0.0.1:9"], settings, capsys)
+    argv = [str(BILLING), "--server", "127.0.0.1:9", "--against", "asterisk"]
+    code, out = run(argv, settings, capsys)
     assert code == 2, out
     assert f"{BILLING}:{line}" in out and "expect 'agent' or 'screen_pop'" in out
-    assert missing in out and "omnivox apikey create 'omnivox simulate' --scope calls:read" in out
+    assert missing in out and KEY_HELP in out
+
+
+def test_declared_agents_against_a_running_server_need_url_and_key(
+    settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMNIVOX_SERVER_URL", raising=False)
+    monkeypatch.delenv("OMNIVOX_API_KEY", raising=False)
+    argv = [str(DECLARED), str(HANGUP), "--server", "127.0.0.1:9", "--against", "asterisk"]
+    code, out = run(argv, settings, capsys)
+    assert code == 2, out
+    assert f"{DECLARED} declare agents: to put on duty" in out
+    assert str(HANGUP) not in out  # only the scripts that need it are named
+    assert "a key with scope calls:read and agents:write" in out and KEY_HELP in out
+
+
+def test_the_builtin_driver_does_not_check_agents_on_a_running_server(
+    settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its calls have no Asterisk channel: a running server would ring an agent's phone with
+    nobody on the line and never hear the hang-up. Refused, saying what to do instead."""
+    monkeypatch.setenv("OMNIVOX_API_KEY", "ovx_k")
+    monkeypatch.delenv("OMNIVOX_SERVER_URL", raising=False)
+    argv = [str(HANGUP), "--server", "127.0.0.1:9", "--server-url", "http://127.0.0.1:9"]
+    code, out = run(argv, settings, capsys)
+    assert code == 2 and "--server-url needs --against asterisk" in out, out
+    assert "never hear the caller hang up" in out and "leave out --server" in out
+    code, out = run([str(DECLARED), str(BILLING), "--server", "127.0.0.1:9"], settings, capsys)
+    assert code == 2, out
+    assert f"{DECLARED} declare agents: to put on duty" in out and f"{BILLING}:" in out
+    assert "against a running server that needs --against asterisk" in out
+    # $OMNIVOX_SERVER_URL is the asterisk driver's default: the builtin driver leaves it be
+    monkeypatch.setenv("OMNIVOX_SERVER_URL", "http://127.0.0.1:9")
+    code, out = run([str(HANGUP), "--server", "127.0.0.1:9"], settings, capsys)
+    assert code != 2 and "running server (FastAGI 127.0.0.1:9" in out, out
+    assert "agents seen through" not in out
 
 
 def test_a_url_without_a_key_and_a_url_without_server_are_refused(
@@ -68,7 +107,8 @@ def test_a_url_without_a_key_and_a_url_without_server_are_refused(
 ) -> None:
     monkeypatch.delenv("OMNIVOX_API_KEY", raising=False)
     code, out = run(
-        [str(HANGUP), "--server", "127.0.0.1:9", "--server-url", "http://127.0.0.1:9"],
+        [str(HANGUP), "--server", "127.0.0.1:9", "--server-url", "http://127.0.0.1:9"]
+        + ["--against", "asterisk"],
         settings,
         capsys,
     )

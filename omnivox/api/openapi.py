@@ -20,6 +20,7 @@ from omnivox.api import (
     openapi_mounted,
     openapi_parts,
     privacy,
+    qa_agents,
 )
 from omnivox.api.errors import Handler
 from omnivox.api.schemas import COMPONENTS, ref
@@ -207,6 +208,33 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "GET",
+        "/api/qa/agents",
+        qa_agents.list_agents,
+        "The stand-in agents (phones Local/<digits>@agent-sim) and the skills services require",
+        qa_agents.SCOPE,
+        ok={200: ("the stand-in agents, for omnivox simulate", "QaAgents")},
+        errors=(401, 403, 503),
+    ),
+    Route(
+        "PUT",
+        "/api/qa/agents/{login}",
+        qa_agents.put_agent,
+        "Create or re-skill a stand-in agent and set it ready, not ready or offline",
+        qa_agents.SCOPE,
+        "QaAgentInput",
+        {201: ("created", "QaAgent"), 200: ("updated", "QaAgent")},
+        (400, 401, 403, 409, 422, 503),
+        (
+            {
+                "name": "login",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": qa_agents.LOGIN.pattern},
+            },
+        ),
+    ),
+    Route(
+        "GET",
         "/api/openapi.json",
         document,
         "This OpenAPI document",
@@ -247,7 +275,8 @@ _ERRORS = {
     401: "no or invalid credentials",
     403: "the key or agent lacks the scope (named in the message), or not the chat's session",
     404: "no such customer, merge, link or call",
-    409: "conflict: an identity belongs to another customer, or a merge cannot happen now",
+    409: "conflict: an identity belongs to another customer, a merge cannot happen now, or"
+    " the login is not a stand-in agent's",
     410: "the customer was erased, or the link expired or was used",
     422: "a body field is invalid (named in field)",
     503: "not set up on this server",
@@ -274,7 +303,13 @@ def build() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
-            "schemas": (COMPONENTS | switch_http.SCHEMAS | calls.SCHEMAS | openapi_mounted.SCHEMAS),
+            "schemas": (
+                COMPONENTS
+                | switch_http.SCHEMAS
+                | calls.SCHEMAS
+                | qa_agents.SCHEMAS
+                | openapi_mounted.SCHEMAS
+            ),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",

@@ -23,9 +23,16 @@ from omnivox.simulate.builtin import BuiltinDriver
 from omnivox.simulate.caller import KEYS_ONLY, NO_SPEECH
 from omnivox.simulate.clock import DEFAULT_TIME
 from omnivox.simulate.loadtest import run_load, same_clock
-from omnivox.simulate.model import AGENT_EXPECTATIONS, Script
+from omnivox.simulate.model import Script
 from omnivox.simulate.progress import Progress
-from omnivox.simulate.remote import KEY_HELP, RemoteDesk
+from omnivox.simulate.remote import SCOPE, SEAT_SCOPE, RemoteDesk
+from omnivox.simulate.remote_checks import (
+    BUILTIN_REMOTE,
+    KEY_ENV,
+    URL_ENV,
+    check_remote,
+    seating_refused,
+)
 from omnivox.simulate.report import detail, footer
 from omnivox.simulate.results import ScriptResult
 from omnivox.simulate.runner import Driver, Runner
@@ -34,8 +41,6 @@ from omnivox.simulate.targets import Target, embedded, running
 from routing.ami import AMIClient, AMIError
 
 QUIET_LOGGERS = ("omnivox", "ivr", "routing", "customers", "aiosqlite", "sqlalchemy")
-URL_ENV = "OMNIVOX_SERVER_URL"
-KEY_ENV = "OMNIVOX_API_KEY"  # never a command-line option: it would show in ps
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,9 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--server-url",
         metavar="URL",
-        default=os.environ.get(URL_ENV) or None,
-        help=f"with --server: its HTTP address (default ${URL_ENV}), to check 'agent' and"
-        f" 'screen_pop' through its API with the key in ${KEY_ENV} (scope calls:read)",
+        help=f"with --server and --against asterisk: its HTTP address (default ${URL_ENV}), to"
+        f" check 'agent' and 'screen_pop' through its API with the key in ${KEY_ENV} (scope"
+        f" {SCOPE}; with {SEAT_SCOPE} also to put agents on duty)",
     )
     parser.add_argument(
         "--concurrency", type=int, default=4, metavar="N", help="scripts at once (default 4)"
@@ -90,6 +95,8 @@ def main(argv: Sequence[str], settings: Settings, *, out: TextIO | None = None) 
         args = build_parser().parse_args(list(argv))
     except SystemExit as exc:
         return int(exc.code or 0)
+    if args.server_url is None and args.server is not None and args.against == "asterisk":
+        args.server_url = os.environ.get(URL_ENV) or None  # the default where it applies
     problem = _check_args(args)
     if problem is not None:
         print(f"omnivox simulate: {problem}", file=sys.stderr)
@@ -106,7 +113,7 @@ def main(argv: Sequence[str], settings: Settings, *, out: TextIO | None = None) 
         if args.junit:
             junit.write(args.junit, [], suite="omnivox simulate", seconds=0.0, invalid=problems)
         return 2
-    problem = _check_remote(args, scripts)
+    problem = check_remote(args, scripts)
     if problem is not None:
         print(f"omnivox simulate: {problem}", file=sys.stderr)
         return 2
@@ -137,40 +144,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
             return "--server-url needs --server (the embedded server's agents are seen directly)"
         if not args.server_url.startswith(("http://", "https://")):
             return f"--server-url: expected http(s)://HOST:PORT, got {args.server_url!r}"
+        if args.against == "builtin":
+            return f"--server-url needs --against asterisk: {BUILTIN_REMOTE}"
     return None
-
-
-def _check_remote(args: argparse.Namespace, scripts: Sequence[Script]) -> str | None:
-    """Against a running server, ``agent`` and ``screen_pop`` are read from its API: its URL
-    and a key are needed before anything runs."""
-    args.api_key = os.environ.get(KEY_ENV) or None
-    if args.server is None:
-        return None
-    expecting = [
-        f"{s.path}:{e.pos.line}"
-        for s in scripts
-        for plan in s.calls
-        for e in plan.expect
-        if e.name in AGENT_EXPECTATIONS
-    ]
-    missing = [
-        what
-        for what, value in (
-            (f"--server-url (or ${URL_ENV})", args.server_url),
-            (f"${KEY_ENV}", args.api_key),
-        )
-        if value is None
-    ]
-    if args.server_url is not None and args.api_key is None:
-        return f"--server-url needs an API key in ${KEY_ENV} (make one: {KEY_HELP})"
-    if not expecting or not missing:
-        return None
-    more = f" and {len(expecting) - 3} more" if len(expecting) > 3 else ""
-    return (
-        f"{', '.join(expecting[:3])}{more} expect 'agent' or 'screen_pop', which a running"
-        f" server tells through its API: set {' and '.join(missing)} (a key with scope"
-        f" calls:read: {KEY_HELP})"
-    )
 
 
 @contextlib.contextmanager
@@ -270,11 +246,22 @@ async def _run(
         target,
         driver,
     ):
+        refused = seating_refused(remote, scripts) if remote is not None else None
+        if refused is not None:
+            print(f"omnivox simulate: {refused}", file=sys.stderr)
+            return 2
         print(
             f"omnivox simulate: {len(scripts)} script(s), {driver.name} driver, "
             f"{target.description}" + (f", agents seen through {remote.url}" if remote else ""),
             file=out,
         )
+        if remote is not None and remote.seats_agents:
+            seated = ", ".join(s.login for s in remote.defaults) or "none"
+            print(
+                f"agents on duty there: stand-ins {seated}, or a script's own agents: while it"
+                " runs (offline at the end)",
+                file=out,
+            )
         if target.clock is not None:
             print(
                 f"call time: {DEFAULT_TIME:%a %Y-%m-%d %H:%M} UTC unless a script sets 'at:'"

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,14 +36,18 @@ KEEP_CALLS = 5000
 
 
 def default_agents(services: Mapping[str, Any]) -> list[AgentSeed]:
-    """One stand-in agent per skill the services require: ``sim-<skill>`` at level 8, whose
-    phone (``Local/1NNN@agent-sim``) answers at once."""
-    skills = sorted({s for service in services.values() for s in service.requires})
+    """One stand-in agent per skill the services require: see :func:`stand_ins`."""
+    return stand_ins({s for service in services.values() for s in service.requires})
+
+
+def stand_ins(skills: Iterable[str]) -> list[AgentSeed]:
+    """One stand-in agent per skill: ``sim-<skill>`` at level 8, whose phone
+    (``Local/1NNN@agent-sim``) answers at once."""
     return [
         AgentSeed(
             f"sim-{skill}", {skill: DEFAULT_LEVEL}, f"Sim {skill}", f"Local/{1001 + i}@agent-sim"
         )
-        for i, skill in enumerate(skills)
+        for i, skill in enumerate(sorted(set(skills)))
     ]
 
 
@@ -62,6 +66,7 @@ class Desk:
         self.router: Router = server.router
         self.store = server.store
         self.with_ami = server.ami is not None  # an agent can answer (agent-sim)
+        self.seats_agents = True  # scripts' ``agents:`` go on duty here
         self.defaults: list[AgentSeed] = []
         self._ids: dict[str, str] = {}  # login -> router agent id
         self._calls: dict[str, _Call] = {}

@@ -1,9 +1,10 @@
 """Running caller scripts against a target with a driver, several at a time.
 
 Embedded, scripts run in batches that share a call time (each batch sets the clock; a script
-whose calls move the clock runs alone). Against a running server the clock is the server's:
-scripts that set the time are skipped, and so are scripts that assume opening hours when the
-scenario's line is closed now; each skip says why.
+whose calls move the clock, or that declares its agents, runs alone). Against a running server
+the clock is the server's: scripts that set the time are skipped, and so are scripts that
+assume opening hours when the scenario's line is closed now, and scripts that declare agents
+when nobody may put them on duty there; each skip says why.
 """
 
 from __future__ import annotations
@@ -159,10 +160,12 @@ class Runner:
             return None  # run_one reports it as an error
         if self.target.clock is not None:
             return None
-        if script.agents:
+        desk = self.target.desk
+        if script.agents and not (desk is not None and desk.seats_agents):
             return (
                 "it declares the agents on duty, and omnivox simulate seats agents on its "
-                "embedded server only (leave out --server)"
+                "embedded server, or on a running server with --server-url and a key of scope "
+                "agents:write"
             )
         if script.at is not None or script.moves_clock:
             return (

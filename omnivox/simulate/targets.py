@@ -37,6 +37,8 @@ class AgentSide(Protocol):
     """Who is on duty and who got each call: :class:`Desk` (embedded) or
     :class:`~omnivox.simulate.remote.RemoteDesk` (a running server's API)."""
 
+    seats_agents: bool  # it puts a script's ``agents:`` on duty (else such scripts are skipped)
+
     async def on_duty(self, seeds: Sequence[AgentSeed]) -> None: ...
 
     async def hold(self, call_id: str, seconds: float) -> None: ...
