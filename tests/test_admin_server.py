@@ -44,7 +44,8 @@ async def test_served_admin_pages_share_the_apis_checks(tmp_path: Path) -> None:
                 admin = (r.status, await r.json())
             assert api[0] == admin[0] == 422
             assert api[1]["field"] == admin[1]["field"] == "endpoint"
-            assert api[1]["error"] == admin[1]["message"]  # the same words from the same check
+            assert api[1]["message"] == admin[1]["message"]  # the same words from the same check
+            assert api[1]["error"] == admin[1]["error"] == "invalid"  # and the same shape
             for missing in ("login", "name", "endpoint"):
                 async with http.post("/api/agents", json=bad | {missing: " "}, headers=auth) as r:
                     assert (r.status, (await r.json())["field"]) == (422, missing)

@@ -1,6 +1,7 @@
 """An admin's role change applies at once: the agent's open sessions see the new role on their
 next request (over HTTP, on this instance and, through Redis, on another), and a demoted
-supervisor's open wallboard socket is closed (4403) without waiting for a re-check."""
+supervisor's open wallboard socket is closed (4403) and their desktop socket watching an
+agent is closed (4409, the reconnect is checked anew), without waiting for a re-check."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
 from omnivox import wallboard
 from omnivox.admin import http as admin_http
+from omnivox.desktop import ws as desktop_ws
 from omnivox.wallboard import http as wallboard_http
 from routing.core.config import parse_config
 from routing.service import Router
@@ -138,3 +140,30 @@ async def test_the_change_reaches_sessions_on_another_instance(
         await change(first, await first.token("root"), sue.id, role="agent")
         assert (await me(second, sue_token))["role"] == "agent"
         assert (await second.client.get("/wallboard", headers=bearer(sue_token))).status == 403
+
+
+async def test_a_demoted_supervisor_stops_watching_an_agents_desktop(
+    sqlite_store: CustomerStore, tmp_path: Path
+) -> None:
+    await make_agent(sqlite_store, "root", role="admin", team=None)
+    sue = await make_agent(sqlite_store, "sue", role="supervisor")
+    ann = await make_agent(sqlite_store, "ann")
+    async with site(sqlite_store, tmp_path) as desk:
+        root, sue_token = await desk.token("root"), await desk.token("sue")
+        watching = await desk.socket(sue_token, agent=ann.id)
+        assert (await watching.receive_json(timeout=5))["agent"] == ann.id
+        own = await desk.socket(await desk.token("ann"))
+        assert (await own.receive_json(timeout=5))["type"] == "hello"
+
+        await change(desk, root, sue.id, role="agent")
+        async with asyncio.timeout(10):  # a hang guard: the re-check alone would take 30 s
+            message = await watching.receive()
+            while message.type == WSMsgType.TEXT:
+                message = await watching.receive()
+        assert message.type == WSMsgType.CLOSE
+        assert watching.close_code == desktop_ws.CLOSE_CHANGED
+        again = await desk.client.get(f"/ws/agent?agent={ann.id}", headers=bearer(sue_token))
+        assert again.status == 403  # the reconnect is checked with the new role
+        await own.send_json({"type": "ping"})  # ann's own socket is untouched
+        assert (await own.receive_json(timeout=5))["type"] == "pong"
+        await own.close()

@@ -5,7 +5,9 @@ another agent is checked before it too (403). Client messages (JSON):
 ``{"type": "ack", "id": pop id}``, ``{"type": "subscribe" | "unsubscribe", "agent": id}``,
 ``{"type": "ping"}``. Server messages: ``hello``, ``pop``, ``state``, ``acked``, ``subscribed``,
 ``unsubscribed``, ``refused``, ``error``, ``pong``. Close codes: 4401 session ended (sign in
-again), 4408 inbox overflow (reconnect), 1001 server going away, 1008 bad message.
+again), 4408 inbox overflow (reconnect), 4409 an admin changed the agent's role or team
+(reconnect: what the socket may watch is checked again), 1001 server going away, 1008 bad
+message.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from omnivox.desktop.keys import CLOCK, HUB, SOCKETS, STORE
 log = logging.getLogger("omnivox.desktop")
 RECHECK_S = 30.0  # how often an open socket re-checks its session (logout elsewhere, expiry)
 MAX_MESSAGE = 16 * 1024
-CLOSE_SESSION, CLOSE_OVERFLOW, CLOSE_POLICY = 4401, 4408, 1008
+CLOSE_SESSION, CLOSE_OVERFLOW, CLOSE_CHANGED, CLOSE_POLICY = 4401, 4408, 4409, 1008
 
 
 async def agent_socket(request: web.Request) -> web.StreamResponse:
@@ -53,7 +55,7 @@ async def agent_socket(request: web.Request) -> web.StreamResponse:
         tasks = [
             asyncio.create_task(_send(ws, listener)),
             asyncio.create_task(_receive(ws, request, principal, listener)),
-            asyncio.create_task(_guard(ws, request, listener)),
+            asyncio.create_task(_guard(ws, request, listener, principal)),
         ]
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
@@ -136,22 +138,37 @@ async def _handle(
     return {"type": "error", "error": f"unknown message type {kind!r}"}
 
 
-async def _guard(ws: web.WebSocketResponse, request: web.Request, listener: Listener) -> None:
-    """Close the socket when its session ends: signed out, expired, or the hub says so."""
+async def _guard(
+    ws: web.WebSocketResponse, request: web.Request, listener: Listener, principal: Principal
+) -> None:
+    """Close the socket when its session ends (signed out, expired, or the hub says so) or
+    the agent's role or team changed (re-checked at once when an admin changes it here)."""
     sessions, token = request.app[SESSIONS], token_of(request) or ""
     clock = request.app[CLOCK]
     ended = asyncio.create_task(listener.ended_wait())
+    changed = sessions.changes(principal.id)
+    changed_wait = asyncio.create_task(changed.wait())
     try:
         while True:
             try:
                 claims = sessions.signer.verify(token)
-                await sessions.authenticate(token)
+                now = await sessions.authenticate(token)
             except InvalidToken as exc:
                 await ws.close(code=CLOSE_SESSION, message=str(exc).encode()[:120])
                 return
+            if (now.role, now.team) != (principal.role, principal.team):
+                await ws.close(code=CLOSE_CHANGED, message=b"your role or team changed")
+                return
             wait = max(0.05, min(RECHECK_S, claims.expires_at - clock()))
-            done, _ = await asyncio.wait({ended}, timeout=wait)
-            if done:
+            done, _ = await asyncio.wait(
+                {ended, changed_wait}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+            if changed_wait in done:
+                changed.clear()
+                changed_wait = asyncio.create_task(changed.wait())
+                if ended not in done:
+                    continue
+            if ended in done:
                 reason = ended.result()
                 code = CLOSE_SESSION if reason == "signed out" else CLOSE_OVERFLOW
                 if reason == "server shutting down":
@@ -160,6 +177,8 @@ async def _guard(ws: web.WebSocketResponse, request: web.Request, listener: List
                 return
     finally:
         ended.cancel()
+        changed_wait.cancel()
+        sessions.forget(principal.id, changed)
 
 
 def setup(app: web.Application) -> None:

@@ -2,8 +2,9 @@
 
 ``POST /api/agents``, ``GET /api/agents``, ``GET /api/contacts`` (state changes go through the
 desktop's authenticated ``PUT /api/agents/{id}/state``, which calls :meth:`Router.set_state`).
-Errors are 4xx with ``{"error": reason, "field": name}``. Creating agents needs an admin; the
-lists need a supervisor or an admin (signed in through ``/auth/login``).
+Errors are 4xx with ``{"error": code, "message": reason, "field": name}``, the API's shape.
+Creating agents needs an admin; the lists need a supervisor or an admin (signed in through
+``/auth/login``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ ROUTER = web.AppKey("router", Router)
 STORE = web.AppKey("routing_store", CustomerStore)
 
 
+_CODES = {400: "bad_request", 403: "forbidden", 409: "conflict", 422: "invalid"}
+
+
 def _error(status: type[web.HTTPException], reason: str, field: str | None = None) -> Exception:
-    body: dict[str, Any] = {"error": reason}
+    """``{error: code, message: reason[, field]}``, the API's error shape."""
+    body: dict[str, Any] = {"error": _CODES.get(status.status_code, "error"), "message": reason}
     if field:
         body["field"] = field
     return status(text=web.json_response(body).text, content_type="application/json")
