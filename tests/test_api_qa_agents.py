@@ -2,7 +2,7 @@
 socket, the shipped routing file): a key of scope ``agents:write`` seats stand-in agents
 (``Local/<ext>@agent-sim``) and sets them ready / not ready / offline; no key is 401, a key
 without the scope 403 naming it, bad input 400/422 naming the field, and a real agent's login
-409. The answers match the served OpenAPI document."""
+409. The answers match the served OpenAPI document. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -48,9 +48,10 @@ class Api:
 
 
 @pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[Api]:
+async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    """The server on SQLite and on PostgreSQL (a new database per test)."""
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'qa.db'}",
+        database_url=db_url,
         fastagi_bind=Bind("127.0.0.1", 0),
         http_bind=Bind("127.0.0.1", 0),
         scenarios=ROOT / "scenarios",
