@@ -13,16 +13,20 @@ a level of 1-5, relaxing to level 1 after 30 s; agents with 1-8 random skills at
 spread over the services, entered within the last 5 minutes, some VIP, some with priority.
 Every agent starts not ready.
 
-Each router process loops: pick a random agent, make them ready and read the first ``--k``
-contacts of their services' waiting lists (one script), let ``routing.core`` choose, reserve
-atomically (one script); ``offer_for_agent`` reads further only when an unread contact might
-outrank the choice (``routing.core.heads``), so the choice is the whole lists' one. Scripts
-go over the store's :class:`routing.state.lane.ScriptLane` (one pipelined connection per
-process). That span, "agent ready" to "contact reserved", is the decision latency. Then (not
-timed, but inside the wall time, so ``decisions_per_s`` pays for it) the agent answers, the
-call ends (the agent is in wrap-up until picked again) and a new caller arrives, so the
-population stays the same for the whole run. Processes pick agents at random from one pool
-and race for the same contacts.
+Each router process loops: pick a random agent, and in one script (``--decide lua``, the
+default: :meth:`RedisState.ready_and_reserve`) make them ready, choose the best waiting
+contact of their services by ``routing.core``'s rule and reserve it atomically. ``--decide
+python`` is the earlier path: make them ready and read the first ``--k`` contacts of their
+services' waiting lists (one script), let ``routing.core`` choose (``offer_for_agent``
+reads further when an unread contact might outrank the choice), reserve (another script).
+Scripts go over the store's :class:`routing.state.lane.ScriptLane` (one pipelined
+connection per process). That span, "agent ready" to "contact reserved", is the decision
+latency. Then the agent answers, the call ends (the agent is in wrap-up until picked again)
+and a new caller arrives, so the population stays the same for the whole run; these three
+are written with the next decision (one write, run by Redis before it, so its latency pays
+for them) and inside the wall time. Processes pick agents at random from one pool and race
+for the same contacts. ``cpu_ms`` is the router processes' CPU per decision, and
+``redis_cpu_ms`` the Redis server's (every client's work, not only the bench's).
 
 Double assignments are counted independently of the store's own checks: every reservation
 and every call end carries a number from the store's one shared sequence, and the events of
@@ -45,7 +49,7 @@ import statistics
 import sys
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +65,10 @@ from routing.state import RedisState, Reservation, TransitionError  # noqa: E402
 from routing.state.offer import offer_for_agent  # noqa: E402
 
 NOT_READY = AgentState.NOT_READY
+# fmt: off
+COLUMNS = ["processes", "decisions", "wall_s", "decisions_per_s", "p50_ms", "p99_ms", "max_ms",
+           "busy_picks", "no_match", "retries", "double_assignments", "cpu_ms", "redis_cpu_ms"]
+# fmt: on
 Event = tuple[int, str, str, str]  # (seq, "R" reserve | "E" end, agent, contact)
 
 
@@ -157,7 +165,7 @@ async def _work(
     serial = iter(range(10**9))
     await store.get_agent(ids[0])  # connect before the clock starts
 
-    async def decide() -> None:
+    async def decide() -> Reservation | None:
         aid = rng.choice(ids)
         t0 = time.perf_counter()
         try:
@@ -167,30 +175,38 @@ async def _work(
                 r, attempts = await _python_decides(store, aid, cache, opts.k)
         except TransitionError:
             out.busy += 1
-            return
+            return None
         elapsed = (time.perf_counter() - t0) * 1000.0
         if r is None:
             out.no_match += 1
             with contextlib.suppress(TransitionError):  # another process reserved them
                 await store.set_agent_state(aid, NOT_READY, "bench")
-            return
+            return None
         out.decisions += 1
         out.retries += attempts - 1
         out.latencies_ms.append(elapsed)
         out.events.append((r.token, "R", r.agent_id, r.contact_id))
+        return r
+
+    async def ended(r: Reservation) -> None:
+        removed = await store.remove_contact(r.contact_id)
+        assert removed is not None
+        out.events.append((removed.seq, "E", r.agent_id, r.contact_id))
+
+    def finish(r: Reservation) -> list[Coroutine[Any, Any, Any]]:
+        """The agent answers, the caller hangs up, a new caller arrives."""
         arrival = new_contact(f"w{wid}-{next(serial)}", population.services, rng, time.time())
-        # issued in one turn: one write, run by Redis in this order (the lane keeps it)
-        _, ended, _ = await asyncio.gather(
-            store.confirm(r.contact_id, token=r.token),
-            store.remove_contact(r.contact_id),
-            store.enqueue(arrival),
-        )
-        assert ended is not None
-        out.events.append((ended.seq, "E", r.agent_id, r.contact_id))
+        return [store.confirm(r.contact_id, token=r.token), ended(r), store.enqueue(arrival)]
 
     async def loop() -> None:
+        # The last call's answer, hang-up and new caller are issued in the same turn as the
+        # next decision: one write, run by Redis in this order (the lane keeps it), so
+        # the decision's latency includes Redis running them first.
+        pending: list[Coroutine[Any, Any, Any]] = []
         while out.decisions < quota:
-            await decide()
+            *_, r = await asyncio.gather(*pending, decide())
+            pending = finish(r) if r is not None else []
+        await asyncio.gather(*pending)
 
     await asyncio.to_thread(start.wait)
     cpu0 = time.process_time()
@@ -321,21 +337,7 @@ async def _drop(url: str, population: Population, prefix: str) -> None:
 
 
 def table(rows: Sequence[dict[str, Any]]) -> str:
-    cols = [
-        "processes",
-        "decisions",
-        "wall_s",
-        "decisions_per_s",
-        "p50_ms",
-        "p99_ms",
-        "max_ms",
-        "busy_picks",
-        "no_match",
-        "retries",
-        "double_assignments",
-        "cpu_ms",
-        "redis_cpu_ms",
-    ]
+    cols = [*COLUMNS]
     width = [max(len(c), *(len(str(r[c])) for r in rows)) for c in cols]
     lines = ["  ".join(c.rjust(w) for c, w in zip(cols, width, strict=True))]
     for r in rows:

@@ -81,3 +81,28 @@ def test_only_plain_tcp_urls() -> None:
         "u",
         "p@ss",
     )
+
+
+async def test_a_call_without_reply_times_out_and_the_next_connects_again() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # reads nothing, answers nothing
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    lane = ScriptLane("127.0.0.1", port, timeout=0.2)
+    try:
+        results = await asyncio.gather(
+            lane.execute("PING"), lane.execute("PING"), return_exceptions=True
+        )
+        assert [type(r) for r in results] == [TimeoutError, TimeoutError]
+        with pytest.raises(TimeoutError):
+            await lane.execute("PING")  # a new connection, as silent
+        assert len(accepted) == 2
+    finally:
+        await lane.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()

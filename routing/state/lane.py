@@ -9,8 +9,9 @@ shares the one connection, so nothing waits for a free connection either.
 Errors Redis returns come back as :class:`redis.exceptions.ResponseError` (what redis-py
 raises), so callers handle both clients alike. A lost connection fails the calls in flight
 with :class:`ConnectionError`; the next call connects again. A call that gets no reply in
-``timeout`` seconds fails with :class:`TimeoutError` and closes the connection (the replies
-of the others in flight could no longer be matched).
+``timeout`` seconds fails with :class:`TimeoutError`, with every other call in flight, and
+closes the connection (their replies could no longer be matched); one timer per connection
+watches the oldest call.
 """
 
 from __future__ import annotations
@@ -28,19 +29,22 @@ from redis.exceptions import ResponseError
 def pack(args: tuple[str | bytes, ...]) -> bytes:
     """One command in RESP (an array of bulk strings)."""
     out = [b"*%d\r\n" % len(args)]
+    append = out.append
     for arg in args:
-        data = arg if isinstance(arg, bytes) else arg.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        data = arg if arg.__class__ is bytes else arg.encode()  # type: ignore[union-attr]
+        append(b"$%d\r\n%s\r\n" % (len(data), data))
     return b"".join(out)
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, timeout: float = 10.0) -> None:
         self.reader = hiredis.Reader(encoding="utf-8", replyError=ResponseError)
-        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.waiting: deque[tuple[asyncio.Future[Any], float]] = deque()  # (reply, deadline)
         self.transport: asyncio.Transport | None = None
         self.buffer: list[bytes] = []
         self.lost: Exception | None = None
+        self.timeout = timeout
+        self.watchdog: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -49,16 +53,38 @@ class _Protocol(asyncio.Protocol):
         self.reader.feed(data)
         waiting = self.waiting
         while (reply := self.reader.gets()) is not False:
-            future = waiting.popleft()
+            future = waiting.popleft()[0]
             if not future.done():
                 future.set_result(reply)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = ConnectionError(f"Redis connection lost: {exc or 'closed'}")
+        self._fail(self.lost)
+
+    def _fail(self, error: Exception) -> None:
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
         while self.waiting:
-            future = self.waiting.popleft()
+            future = self.waiting.popleft()[0]
             if not future.done():
-                future.set_exception(self.lost)
+                future.set_exception(error)
+
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One timer per connection instead of one per call: when the oldest call in
+        flight is past its deadline, every call in flight fails and the connection closes
+        (the replies still coming could no longer be matched)."""
+        self.watchdog = None
+        if not self.waiting:
+            return
+        deadline = self.waiting[0][1]
+        if loop.time() < deadline:
+            self.watchdog = loop.call_at(deadline, self.watch, loop)
+            return
+        self.lost = TimeoutError(f"no reply from Redis in {self.timeout:g} s")
+        self._fail(self.lost)
+        if self.transport is not None:
+            self.transport.abort()
 
     def flush(self) -> None:
         if self.buffer and self.transport is not None and self.lost is None:
@@ -112,7 +138,8 @@ class ScriptLane:
                 return protocol
             loop = asyncio.get_running_loop()
             _, protocol = await asyncio.wait_for(
-                loop.create_connection(_Protocol, self.host, self.port), self.timeout
+                loop.create_connection(lambda: _Protocol(self.timeout), self.host, self.port),
+                self.timeout,
             )
             self._protocol = protocol
             self._loaded.clear()  # a restarted Redis has no scripts
@@ -126,17 +153,13 @@ class ScriptLane:
     async def _send(self, protocol: _Protocol, args: tuple[str | bytes, ...]) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        protocol.waiting.append(future)
+        protocol.waiting.append((future, loop.time() + self.timeout))
+        if protocol.watchdog is None:
+            protocol.watchdog = loop.call_later(self.timeout, protocol.watch, loop)
         if not protocol.buffer:
             loop.call_soon(protocol.flush)  # everything issued in this turn: one write
         protocol.buffer.append(pack(args))
-        try:
-            async with asyncio.timeout(self.timeout):
-                reply = await future
-        except TimeoutError:
-            if protocol.transport is not None:
-                protocol.transport.abort()
-            raise
+        reply = await future
         if isinstance(reply, ResponseError):
             raise reply
         return reply
@@ -163,6 +186,9 @@ class ScriptLane:
 
     async def close(self) -> None:
         protocol, self._protocol = self._protocol, None
+        if protocol is not None and protocol.watchdog is not None:
+            protocol.watchdog.cancel()
+            protocol.watchdog = None
         if protocol is not None and protocol.transport is not None:
             protocol.flush()
             protocol.transport.close()

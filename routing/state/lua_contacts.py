@@ -21,7 +21,7 @@ end
 redis.call('HSET', h, unpack(fields))
 redis.call('ZADD', P .. 'w:' .. service, score, member)
 redis.call('SADD', P .. 'contacts', id)
-return cjson.encode(fields)
+return 1
 """
 
 LIST_UNDER = r"""

@@ -8,10 +8,11 @@ skill at its level), ties to the earlier ``entered_at``, then the smaller id (co
 by byte, as Python compares code points). The arithmetic is Python's, operation for
 operation, on the same doubles, so Lua and Python agree on every score.
 
-Each list is read from its head in chunks; reading stops where nothing further down can
-outrank the best choice so far (the bound of :mod:`routing.core.heads`: the list's last
-index key plus ``top``), or after ``max_k`` contacts. Below ``max_k`` the choice is the one
-the whole lists give.
+The head (``k`` contacts) of every list is read first, then each list further in doubling
+chunks; a list is left where nothing further down can outrank the best choice so far (the
+bound of :mod:`routing.core.heads`: a member's index key, its score in the list negated,
+plus ``top``; such members are not even decoded), or after ``max_k`` contacts. Below
+``max_k`` the choice is the one the whole lists give.
 
 Services come from ``cfg:<digest>`` (one JSON object per service, written by the store, see
 :mod:`routing.state.decide_config`). Everything is read before anything is written, so a
@@ -150,22 +151,39 @@ local function consider(m)
   best, best_score, best_at = cid, score, at
 end
 
+-- the members of one chunk, best first; true once the rest of the list cannot outrank the
+-- best so far (index key + top below its score: the bound of routing.core.heads)
+local function scan(got)
+  for i = 1, #got, 2 do
+    if best and -tonumber(got[i + 1]) + top < best_score then return true end
+    consider(got[i])
+    if missing then return true end
+  end
+  return false
+end
+
 if mine then
-  local names = {}
-  for name in pairs(mine) do names[#names + 1] = name end
-  table.sort(names)
-  for _, name in ipairs(names) do
-    local key, pos, chunk = P .. 'w:' .. name, 0, k
-    while true do
-      local got = redis.call('ZRANGE', key, pos, pos + chunk - 1, 'WITHSCORES')
-      for i = 1, #got, 2 do consider(got[i]) end
-      if missing then return redis.error_reply('NOCFG no configuration for ' .. missing) end
-      pos = pos + #got / 2
-      if #got / 2 < chunk or pos >= max_k then break end
-      if best and -tonumber(got[#got]) + top < best_score then break end
-      chunk = math.min(chunk * 2, max_k - pos)
+  local open = {}  -- lists that may hold more: {key, read so far}
+  for name in pairs(mine) do open[#open + 1] = name end
+  table.sort(open)
+  for i, name in ipairs(open) do  -- every list's head first: a good choice early prunes most
+    local key = P .. 'w:' .. name
+    local got = redis.call('ZRANGE', key, 0, k - 1, 'WITHSCORES')
+    local done = scan(got) or #got / 2 < k or k >= max_k
+    open[i] = not done and {key, k} or false
+  end
+  for _, list in ipairs(open) do
+    if list and not missing then
+      local key, pos, chunk = list[1], list[2], k
+      while true do
+        chunk = math.min(chunk * 2, max_k - pos)
+        local got = redis.call('ZRANGE', key, pos, pos + chunk - 1, 'WITHSCORES')
+        pos = pos + #got / 2
+        if scan(got) or #got / 2 < chunk or pos >= max_k then break end
+      end
     end
   end
+  if missing then return redis.error_reply('NOCFG no configuration for ' .. missing) end
 end
 
 if not best then

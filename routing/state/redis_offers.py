@@ -11,7 +11,7 @@ from typing import Any
 from routing.core.heads import ceiling
 from routing.core.model import Contact, Service
 from routing.state.base import MISSED
-from routing.state.codec import fmt, pairs, text
+from routing.state.codec import fmt, text
 from routing.state.decide_config import digest, service_configs, top
 from routing.state.model import (
     Confirmed,
@@ -130,7 +130,10 @@ class RedisOffers:
 def fields_json(raw: object) -> dict[str, str]:
     """A hash sent by a script as one JSON array ``[k1, v1, ...]``."""
     flat = json.loads(raw)  # type: ignore[arg-type]
-    return pairs(flat) if flat else {}
+    if not flat:
+        return {}
+    items = iter(flat)  # JSON strings: already text
+    return dict(zip(items, items, strict=True))
 
 
 def released(raw: Sequence[object], reason: str) -> Released:

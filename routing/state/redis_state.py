@@ -243,19 +243,24 @@ class RedisState(RedisOffers, RoutingState):
     async def enqueue(self, contact: Contact, meta: Mapping[str, Any] | None = None) -> ContactView:
         service = check_contact(contact, self.services)
         extra = check_meta(meta)
-        raw = await self._run(
+        data, rejected = contact_data(contact), json.dumps(sorted(contact.excluded))
+        customer = contact.customer_id or ""
+        await self._run(
             "enqueue",
             contact.id,
-            contact_data(contact),
+            data,
             fmt(queue_score(contact, service)),
-            json.dumps(sorted(contact.excluded)),
+            rejected,
             json.dumps([contact.service]),
             contact.service,
-            contact.customer_id or "",
+            customer,
             fmt(service.wrap_up_s),
             *[x for kv in extra.items() for x in kv],
         )
-        return self._view(contact.id, fields_json(raw))
+        # the view the script wrote, built here (a lighter reply): what get_contact reads
+        member = f"{contact.id}\n{customer}\n{rejected}\n{data}"
+        meta_back = {k: json.loads(v) for k, v in extra.items()}
+        return ContactView(self._contact(member), "waiting", (contact.service,), meta=meta_back)
 
     async def list_under(self, contact_id: str, service: str) -> ContactView:
         if service not in self.services:
