@@ -1,13 +1,16 @@
 """Reports and wallboard service level on PostgreSQL: the SQL aggregates against loading rows.
 
     .venv/bin/python bench/reports.py [--contacts 100000] [--interactions 100000]
+        [--journeys 50000]
 
 Creates a scratch database on 127.0.0.1:5432 (dropped afterwards), writes ``--contacts``
 random contacts over one day and ``--interactions`` random interactions over three days
 (tests/test_reports_sql.py's generators) and times, median of 5: the wallboard's service-level
 read (one GROUP BY), the services and agents aggregates, and loading the same day's rows (what
 the reports did before aggregating them in Python); the channels report's SQL (volume and
-matters by window functions) against loading the interactions and computing it in Python.
+matters by window functions) against loading the interactions and computing it in Python;
+the IVR report from status counts (GROUP BY) and scenario + path columns against loading whole
+journeys (``--journeys`` random journeys over the day).
 """
 
 from __future__ import annotations
@@ -31,16 +34,18 @@ import asyncpg  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from customers.db import make_engine, make_sessionmaker, migrate  # noqa: E402
-from customers.models import Customer, Interaction  # noqa: E402
+from customers.models import Customer, Interaction, Journey  # noqa: E402
 from customers.models.reporting import ContactRecord  # noqa: E402
 from customers.store import CustomerStore  # noqa: E402
 from omnivox.reports.channels import channel_figures  # noqa: E402
+from omnivox.reports.ivr import ivr_report, ivr_report_of  # noqa: E402
 from tests.test_reports_sql import (  # noqa: E402
     DAY,
     TARGETS,
     WINDOW_MS,
     random_contacts,
     random_interactions,
+    random_path,
 )
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -67,7 +72,27 @@ async def _seed_interactions(engine: Any, count: int) -> None:
             await conn.execute(insert(Interaction), rows[at : at + 5000])
 
 
-async def main(count: int, interactions: int) -> dict[str, Any]:
+async def _seed_journeys(engine: Any, count: int) -> None:
+    rng = random.Random(3)
+    rows = [
+        {
+            "call_id": f"bench-{n}",
+            "scenario": rng.choice(["telecom", "bank_card", "insurance"]),
+            "started_at": DAY + timedelta(milliseconds=rng.randrange(0, 86_400_000)),
+            "status": rng.choice(["completed", "transferred", "abandoned", "in_progress"]),
+            "path": random_path(rng),
+            "inputs": {"account_number": {"value": "55556666"}},
+            "menus": [],
+            "service": rng.choice(["billing", "tv"]),
+        }
+        for n in range(count)
+    ]
+    async with engine.begin() as conn:
+        for at in range(0, len(rows), 5000):
+            await conn.execute(insert(Journey), rows[at : at + 5000])
+
+
+async def main(count: int, interactions: int, journeys: int) -> dict[str, Any]:
     name = f"omnivox_bench_{secrets.token_hex(4)}"
     admin = await asyncpg.connect(ADMIN)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -105,6 +130,22 @@ async def main(count: int, interactions: int) -> dict[str, Any]:
             ),
             "channels_python_ms": await _median_ms(in_python, 3),
         }
+        await _seed_journeys(engine, journeys)
+        day = DAY + timedelta(days=1)
+
+        async def ivr_sql() -> Any:
+            statuses = await store.report_journey_statuses(start, day)
+            return ivr_report(statuses, await store.report_paths(start, day))
+
+        async def ivr_loaded() -> Any:
+            return ivr_report_of(await store.report_journeys(start, day))
+
+        assert await ivr_sql() == await ivr_loaded()
+        figures |= {
+            "journeys": journeys,
+            "ivr_sql_ms": await _median_ms(ivr_sql, 3),
+            "ivr_loaded_ms": await _median_ms(ivr_loaded, 3),
+        }
         await engine.dispose()
         return figures
     finally:
@@ -116,5 +157,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--interactions", type=int, default=100_000)
+    parser.add_argument("--journeys", type=int, default=50_000)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.contacts, args.interactions))))
+    print(json.dumps(asyncio.run(main(args.contacts, args.interactions, args.journeys))))

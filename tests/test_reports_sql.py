@@ -1,21 +1,24 @@
 """The reports' SQL aggregates against their definitions on irregular data: a few hundred
-random contacts and agent states with millisecond times, written to the store; the per-service
-and per-agent sums from SQL must equal the same sums computed in Python from the stored rows.
-On SQLite and on PostgreSQL."""
+random contacts, agent states, interactions and IVR journeys with millisecond times, written to
+the store; the per-service, per-agent, per-channel and per-scenario figures from SQL must equal
+the same figures computed in Python from the stored rows. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from customers.models import Interaction
+from customers.models import Interaction, Journey
 from customers.models.reporting import AgentStateRecord, ContactRecord
 from customers.store import CustomerStore
 from omnivox.reports.channels import channel_figures, matters
+from omnivox.reports.ivr import ivr_report, ivr_report_of
+from omnivox.reports.personalisation import personalisation_report
 
 DAY = datetime(2026, 3, 9, tzinfo=UTC)
 TARGETS = {"billing": 20.0, "sales": 30.5}  # "tv" gets the default
@@ -213,3 +216,67 @@ async def test_channel_figures_equal_the_definitions(
     )
     wide = await store.channel_figures(start, end, window_days=30)
     assert wide == channel_figures(loaded, 30)
+
+
+def random_path(rng: random.Random) -> list[dict[str, Any]]:
+    """Menu visits (promoted or not, chosen by keys or speech, or left) and a collected answer."""
+    path: list[dict[str, Any]] = []
+    at = 0
+    for node in rng.sample(["main", "billing_menu", "tv_menu"], rng.randrange(0, 3)):
+        keys = rng.sample(["1", "2", "3", "4"], 3)
+        promoted = [k for k in keys if rng.random() < 0.3]
+        order = [
+            {"key": k, "option": k, "intent": f"i{k}", "promoted": k in promoted} for k in keys
+        ]
+        entered = {"result": "entered", "order": order, "promoted": [f"i{k}" for k in promoted]}
+        path.append({"node": node, "kind": "menu", "offset_ms": at, "detail": entered})
+        at += rng.randrange(500, 20_000)
+        if rng.random() < 0.8:
+            speech = rng.random() < 0.4
+            detail: dict[str, Any] = {"result": "option", "option": rng.choice(keys)}
+            if speech or rng.random() < 0.1:
+                detail["confidence"] = round(rng.random(), 3)
+            given = f"speech:i{detail['option']}" if speech else detail["option"]
+            path.append({"node": node, "kind": "menu", "offset_ms": at, "input": given})
+            path[-1]["detail"] = detail
+    if rng.random() < 0.3:
+        path.append({"node": "account", "kind": "gather", "offset_ms": at, "input": "5555"})
+        path[-1]["detail"] = {"result": "collected"}
+    return path
+
+
+async def test_ivr_and_personalisation_figures_equal_the_definitions(
+    store: CustomerStore, engine: AsyncEngine
+) -> None:
+    rng = random.Random(11)
+    statuses = ["completed", "transferred", "abandoned", "failed", "in_progress"]
+    rows = [
+        {
+            "call_id": f"call-{n}",
+            "scenario": rng.choice(["telecom", "bank_card", "insurance"]),
+            "started_at": DAY + timedelta(milliseconds=rng.randrange(-3_600_000, 90_000_000)),
+            "status": rng.choice(statuses),
+            "path": random_path(rng),
+            "inputs": {},
+            "menus": [],
+            "service": rng.choice(["billing", "tv", None]),
+        }
+        for n in range(300)
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(insert(Journey), rows)
+    start, end = DAY, DAY + timedelta(days=1)
+    for service in (None, "billing"):
+        loaded = await store.report_journeys(start, end, service=service)
+        counts = await store.report_journey_statuses(start, end, service=service)
+        paths = await store.report_paths(start, end, service=service)
+        assert sorted(counts) == sorted(
+            (s, st, n) for (s, st), n in Counter((j.scenario, j.status) for j in loaded).items()
+        )
+        assert [(p.scenario, p.path) for p in paths] == [(j.scenario, j.path) for j in loaded]
+        report = ivr_report(counts, paths)
+        assert report == ivr_report_of(loaded)
+        assert personalisation_report(paths) == personalisation_report(loaded)
+    summary = ivr_report_of(await store.report_journeys(start, end)).summary
+    assert 0 < summary["journeys"] < len(rows)  # some journeys fall outside the day
+    assert summary["menu_visits"] > 0 and summary["speech_share_pct"] is not None

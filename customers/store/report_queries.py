@@ -232,3 +232,24 @@ def switch_kinds_query(start: datetime, end: datetime) -> Select[Any]:
         .where(C.switched_to.is_not(None), C.switched_to != "")
         .group_by(C.switched_to)
     )
+
+
+def journey_statuses_query(start: datetime, end: datetime, service: str | None) -> Select[Any]:
+    """Journeys started in ``[start, end)`` (ending at ``service``), per scenario and status."""
+    query = (
+        select(Journey.scenario, Journey.status, func.count())
+        .where(Journey.started_at >= instant(start), Journey.started_at < instant(end))
+        .group_by(Journey.scenario, Journey.status)
+    )
+    return query if service is None else query.where(Journey.service == service)
+
+
+def journey_paths_query(start: datetime, end: datetime, service: str | None) -> Select[Any]:
+    """Only the scenario and path of the journeys started in ``[start, end)``, oldest first:
+    what the menu and speech figures read (no whole journey records)."""
+    query = (
+        select(Journey.scenario, Journey.path)
+        .where(Journey.started_at >= instant(start), Journey.started_at < instant(end))
+        .order_by(Journey.started_at, Journey.id)
+    )
+    return query if service is None else query.where(Journey.service == service)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, exc, or_, select
 
@@ -20,6 +20,13 @@ from customers.store.base import StoreBase
 from customers.store.convert import interaction_record, journey_record
 
 USAGE_SUFFIXES = ("_used", "_included")
+
+
+class JourneyPath(NamedTuple):
+    """What the IVR and personalisation reports read of a journey."""
+
+    scenario: str
+    path: list[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +264,25 @@ class ReportingOps(StoreBase):
         query = query.order_by(Journey.started_at, Journey.id)
         async with self._read() as session:
             return [journey_record(r) for r in await session.scalars(query)]
+
+    async def report_journey_statuses(
+        self, start: datetime, end: datetime, *, service: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        """``(scenario, status, count)`` of the journeys started in ``[start, end)`` (ending
+        at ``service`` if given): one GROUP BY."""
+        start, end = _period(start, end)
+        async with self._read() as session:
+            rows = (await session.execute(rq.journey_statuses_query(start, end, service))).all()
+        return [(str(scenario), str(status), int(n)) for scenario, status, n in rows]
+
+    async def report_paths(
+        self, start: datetime, end: datetime, *, service: str | None = None
+    ) -> list[JourneyPath]:
+        """The scenario and path of each journey started in ``[start, end)``, oldest first."""
+        start, end = _period(start, end)
+        async with self._read() as session:
+            rows = (await session.execute(rq.journey_paths_query(start, end, service))).all()
+        return [JourneyPath(str(scenario), list(path or ())) for scenario, path in rows]
 
     async def report_interactions(self, start: datetime, end: datetime) -> list[InteractionRecord]:
         """Interactions on every channel that occurred in ``[start, end)``, oldest first."""

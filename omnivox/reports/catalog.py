@@ -72,7 +72,8 @@ async def _agents(s: Sources, q: Query) -> Report:
 
 
 async def _ivr(s: Sources, q: Query) -> Report:
-    return ivr_report(await s.store.report_journeys(q.start, q.end, service=q.service))
+    statuses = await s.store.report_journey_statuses(q.start, q.end, service=q.service)
+    return ivr_report(statuses, await s.store.report_paths(q.start, q.end, service=q.service))
 
 
 async def _exits(s: Sources, q: Query) -> Report:
@@ -80,7 +81,7 @@ async def _exits(s: Sources, q: Query) -> Report:
 
 
 async def _personalisation(s: Sources, q: Query) -> Report:
-    journeys = await s.store.report_journeys(q.start, q.end, service=q.service)
+    journeys = await s.store.report_paths(q.start, q.end, service=q.service)
     return personalisation_report(journeys, seconds_per_option=s.seconds_per_option)
 
 

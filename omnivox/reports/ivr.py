@@ -10,16 +10,22 @@ Definitions:
   ÷ all accepted answers; speech_confidence: the mean confidence of every recognition
   (accepted or not), None when no journey recorded one.
 * exits: abandoned journeys by the node they stopped at (``stopped_at``), with the share of the
-  scenario's abandoned journeys (counted by one SQL GROUP BY; the rest reads journey paths).
+  scenario's abandoned journeys.
+
+Counts by status and the exits are SQL GROUP BYs; menu visits and speech read the journeys'
+paths (only the scenario and path columns are loaded): a visit is a sequence of steps, which
+SQL cannot follow portably.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from customers.records import JourneyRecord
 from omnivox.reports.common import Report, Row, group, mean, pct, table
-from omnivox.reports.journeys import answers, confidences, is_speech, menu_visits
+from omnivox.reports.journeys import HasPath, answers, confidences, is_speech, menu_visits
 
 FINISHED = ("completed", "transferred", "abandoned", "failed")
 IVR_COLUMNS = (
@@ -36,15 +42,15 @@ IVR_COLUMNS = (
 EXIT_COLUMNS = ("scenario", "node", "abandoned", "share_pct")
 
 
-def _figures(journeys: Sequence[JourneyRecord]) -> Row:
-    counts = {status: sum(1 for j in journeys if j.status == status) for status in FINISHED}
-    visits = [v for j in journeys for v in menu_visits(j.path)]
-    given = [a for j in journeys for a in answers(j.path)]
-    heard = [c for j in journeys for c in confidences(j.path)]
+def _figures(statuses: Mapping[str, int], paths: Sequence[Sequence[Any]]) -> Row:
+    counts = {status: statuses.get(status, 0) for status in FINISHED}
+    visits = [v for path in paths for v in menu_visits(path)]
+    given = [a for path in paths for a in answers(path)]
+    heard = [c for path in paths for c in confidences(path)]
     return {
-        "journeys": len(journeys),
+        "journeys": sum(statuses.values()),
         **counts,
-        "in_progress": sum(1 for j in journeys if j.status == "in_progress"),
+        "in_progress": statuses.get("in_progress", 0),
         "containment_pct": pct(counts["completed"], sum(counts.values())),
         "menu_visits": len(visits),
         "avg_menu_s": mean(v.seconds for v in visits),
@@ -53,13 +59,25 @@ def _figures(journeys: Sequence[JourneyRecord]) -> Row:
     }
 
 
-def ivr_report(journeys: Sequence[JourneyRecord]) -> Report:
-    """One row per scenario; ``summary`` is every scenario together."""
+def ivr_report(statuses: Sequence[tuple[str, str, int]], paths: Sequence[HasPath]) -> Report:
+    """One row per scenario; ``summary`` is every scenario together. ``statuses`` are
+    ``(scenario, status, count)`` (the store's GROUP BY), ``paths`` the journeys' paths."""
+    counts: dict[str, Counter[str]] = {}
+    for scenario, status, n in statuses:
+        counts.setdefault(scenario, Counter())[status] += n
+    by_scenario = group(paths, lambda j: j.scenario)
     rows = [
-        {"scenario": name} | _figures(items)
-        for name, items in sorted(group(journeys, lambda j: j.scenario).items())
+        {"scenario": name} | _figures(counts[name], [j.path for j in by_scenario.get(name, [])])
+        for name in sorted(counts)
     ]
-    return table("ivr", IVR_COLUMNS, rows, {"scenario": "all"} | _figures(journeys))
+    total = _figures(sum(counts.values(), Counter()), [j.path for j in paths])
+    return table("ivr", IVR_COLUMNS, rows, {"scenario": "all"} | total)
+
+
+def ivr_report_of(journeys: Sequence[JourneyRecord]) -> Report:
+    """The definition over whole loaded journeys (what the SQL counts are held to)."""
+    statuses = Counter((j.scenario, j.status) for j in journeys)
+    return ivr_report([(s, st, n) for (s, st), n in statuses.items()], journeys)
 
 
 def exits_report(counts: Sequence[tuple[str, str | None, int]]) -> Report:

@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 ANSWERS = frozenset({"option", "collected", "channel_switch"})  # the caller's accepted inputs
 CLOSING = frozenset({"exhausted", "caller_hangup", "failed", "hangup", "transfer"})
 STATIC_KEY_ORDER = "1234567890*#"
+
+
+class HasPath(Protocol):
+    """A journey as the reports read it: its scenario and path (a record, or the store's
+    ``JourneyPath``)."""
+
+    @property
+    def scenario(self) -> str: ...
+
+    @property
+    def path(self) -> Sequence[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from customers.records import JourneyRecord
 from omnivox.reports.common import Report, Row, group, mean, pct, table
-from omnivox.reports.journeys import MenuVisit, menu_visits
+from omnivox.reports.journeys import HasPath, MenuVisit, menu_visits
 
 SECONDS_PER_OPTION = 2.5
 COLUMNS = (
@@ -62,7 +61,7 @@ def _figures(visits: Sequence[MenuVisit], seconds_per_option: float) -> Row:
 
 
 def personalisation_report(
-    journeys: Sequence[JourneyRecord], *, seconds_per_option: float = SECONDS_PER_OPTION
+    journeys: Sequence[HasPath], *, seconds_per_option: float = SECONDS_PER_OPTION
 ) -> Report:
     """One row per (scenario, menu node); ``summary`` is every menu together."""
     visits = [(j.scenario, v) for j in journeys for v in menu_visits(j.path)]
