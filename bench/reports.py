@@ -9,6 +9,7 @@ random contacts over one day and ``--interactions`` random interactions over thr
 read (one GROUP BY), the services and agents aggregates, and loading the same day's rows (what
 the reports did before aggregating them in Python); the channels report's SQL (volume and
 matters by window functions) against loading the interactions and computing it in Python;
+the upsell report from inbound (customer, time) pairs against loading whole interactions;
 the IVR report from status counts (GROUP BY) and scenario + path columns against loading whole
 journeys (``--journeys`` random journeys over the day).
 """
@@ -39,6 +40,7 @@ from customers.models.reporting import ContactRecord  # noqa: E402
 from customers.store import CustomerStore  # noqa: E402
 from omnivox.reports.channels import channel_figures  # noqa: E402
 from omnivox.reports.ivr import ivr_report, ivr_report_of  # noqa: E402
+from omnivox.reports.upsell import upsell_report, upsell_report_of  # noqa: E402
 from tests.test_reports_sql import (  # noqa: E402
     DAY,
     TARGETS,
@@ -70,6 +72,10 @@ async def _seed_interactions(engine: Any, count: int) -> None:
         await conn.execute(insert(Customer), customers)
         for at in range(0, len(rows), 5000):
             await conn.execute(insert(Interaction), rows[at : at + 5000])
+
+
+async def _upsell(store: CustomerStore, report: Any, rows: Awaitable[Any]) -> Any:
+    return report(await rows, await store.report_usage())
 
 
 async def _seed_journeys(engine: Any, count: int) -> None:
@@ -123,7 +129,15 @@ async def main(count: int, interactions: int, journeys: int) -> dict[str, Any]:
 
         sql = await store.channel_figures(start, end, window_days=window)
         assert sql == await in_python()  # the same figures both ways
+        inbound = await _median_ms(
+            lambda: _upsell(store, upsell_report, store.report_inbound(start, end))
+        )
+        loaded = await _median_ms(
+            lambda: _upsell(store, upsell_report_of, store.report_interactions(start, end)), 3
+        )
         figures |= {
+            "upsell_inbound_ms": inbound,
+            "upsell_loaded_ms": loaded,
             "interactions": interactions,
             "channels_query_ms": await _median_ms(
                 lambda: store.channel_figures(start, end, window_days=window)

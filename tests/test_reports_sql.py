@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from customers.models import Interaction, Journey
 from customers.models.reporting import AgentStateRecord, ContactRecord
 from customers.store import CustomerStore
+from ivr.scenario.hours import Calendar
 from omnivox.reports.channels import channel_figures, matters
 from omnivox.reports.ivr import ivr_report, ivr_report_of
 from omnivox.reports.personalisation import personalisation_report
+from omnivox.reports.upsell import DEFAULT_HOURS, upsell_report, upsell_report_of
 
 DAY = datetime(2026, 3, 9, tzinfo=UTC)
 TARGETS = {"billing": 20.0, "sales": 30.5}  # "tv" gets the default
@@ -280,3 +282,20 @@ async def test_ivr_and_personalisation_figures_equal_the_definitions(
     summary = ivr_report_of(await store.report_journeys(start, end)).summary
     assert 0 < summary["journeys"] < len(rows)  # some journeys fall outside the day
     assert summary["menu_visits"] > 0 and summary["speech_share_pct"] is not None
+
+
+async def test_upsell_from_inbound_times_equals_the_definition(
+    store: CustomerStore, engine: AsyncEngine
+) -> None:
+    rng = random.Random(12)
+    customers = [(await store.create_customer(f"C{n}")).id for n in range(8)]
+    async with engine.begin() as conn:
+        await conn.execute(insert(Interaction), random_interactions(rng, customers, 300))
+    paris = Calendar("paris", "Europe/Paris", {day: ((8 * 60, 20 * 60),) for day in range(6)})
+    start, end = DAY, DAY + timedelta(days=3)
+    loaded = await store.report_interactions(start, end)
+    usage = [(customers[0], "data_gb_used", "14"), (customers[0], "data_gb_included", "10")]
+    for hours in (DEFAULT_HOURS, paris):
+        got = upsell_report(await store.report_inbound(start, end), usage, hours=hours)
+        assert got == upsell_report_of(loaded, usage, hours=hours)
+        assert got.summary["out_of_hours_customers"] > 0

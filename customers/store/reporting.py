@@ -307,6 +307,19 @@ class ReportingOps(StoreBase):
             matters = (await session.execute(rc.matters_query(start, end, window_ms))).all()
         return rc.channel_figures(volumes, matters)
 
+    async def report_inbound(self, start: datetime, end: datetime) -> list[tuple[int, datetime]]:
+        """``(customer_id, occurred_at)`` of the inbound interactions in ``[start, end)``,
+        oldest first: only the two columns the upsell report reads."""
+        start, end = _period(start, end)
+        query = (
+            select(Interaction.customer_id, Interaction.occurred_at)
+            .where(Interaction.occurred_at >= start, Interaction.occurred_at < end)
+            .where(Interaction.direction == "in")
+            .order_by(Interaction.occurred_at, Interaction.id)
+        )
+        async with self._read() as session:
+            return [(int(c), at) for c, at in (await session.execute(query)).all()]
+
     async def report_usage(self) -> list[tuple[int, str, str]]:
         """``(customer_id, field, value)`` of every profile field named ``*_used`` or
         ``*_included`` (what a customer used and what their plan includes)."""

@@ -92,9 +92,9 @@ async def _channels(s: Sources, q: Query) -> Report:
 
 
 async def _upsell(s: Sources, q: Query) -> Report:
-    interactions = await s.store.report_interactions(q.start, q.end)
+    inbound = await s.store.report_inbound(q.start, q.end)
     usage = await s.store.report_usage()
-    report = upsell_report(interactions, usage, hours=s.hours)
+    report = upsell_report(inbound, usage, hours=s.hours)
     names = await s.store.customer_names([r["customer_id"] for r in report.rows])
     for row in report.rows:
         row["name"] = names.get(row["customer_id"])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from customers.records import InteractionRecord
 from ivr.scenario.hours import Calendar
@@ -74,23 +75,35 @@ def overuse(usage: Sequence[tuple[int, str, str]]) -> list[Overuse]:
     ]
 
 
-def upsell_report(
+def upsell_report_of(
     interactions: Sequence[InteractionRecord],
     usage: Sequence[tuple[int, str, str]],
     *,
     hours: Calendar = DEFAULT_HOURS,
     names: Mapping[int, str | None] | None = None,
 ) -> Report:
-    """One row per customer with an upsell signal."""
+    """The definition over loaded interactions (the store reads only the inbound ones'
+    customer and time: ``CustomerStore.report_inbound``)."""
+    inbound = [(i.customer_id, i.occurred_at) for i in interactions if i.direction == "in"]
+    return upsell_report(inbound, usage, hours=hours, names=names)
+
+
+def upsell_report(
+    inbound: Sequence[tuple[int, datetime]],
+    usage: Sequence[tuple[int, str, str]],
+    *,
+    hours: Calendar = DEFAULT_HOURS,
+    names: Mapping[int, str | None] | None = None,
+) -> Report:
+    """One row per customer with an upsell signal, from ``(customer, time)`` of each inbound
+    contact in the period (the business calendar, with its time zone, is Python's)."""
     names = names or {}
     contacts: dict[int, int] = {}
     closed: dict[int, int] = {}
-    for item in interactions:
-        if item.direction != "in":
-            continue
-        contacts[item.customer_id] = contacts.get(item.customer_id, 0) + 1
-        if not hours.is_open(item.occurred_at):
-            closed[item.customer_id] = closed.get(item.customer_id, 0) + 1
+    for customer, at in inbound:
+        contacts[customer] = contacts.get(customer, 0) + 1
+        if not hours.is_open(at):
+            closed[customer] = closed.get(customer, 0) + 1
     over: dict[int, list[Overuse]] = {}
     for found in overuse(usage):
         over.setdefault(found.customer_id, []).append(found)
