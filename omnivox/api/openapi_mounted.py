@@ -145,7 +145,7 @@ DOCS: tuple[Doc, ...] = (
         "chat session (cookie or ?session=) are the credential",
         None,
         ok={200: ("an event stream", {"type": "string"})},
-        errors=(403, 404, 410, 503),
+        errors=(403, 404, 409, 410, 503),
         params=(path_param("token", {"type": "string"}, "the SMS link's token"),),
         media="text/event-stream",
         session=False,
@@ -215,7 +215,7 @@ DOCS: tuple[Doc, ...] = (
         "A chat so far: messages, whether it ended, its queue place, its agent",
         DESKTOP,
         ok={200: ("the conversation", None)},
-        errors=(401, 403, 404, 410),
+        errors=(401, 403, 404),
         params=(CHAT_ID,),
     ),
     _session(
@@ -226,7 +226,7 @@ DOCS: tuple[Doc, ...] = (
         DESKTOP,
         body="AgentReply",
         ok={201: ("chat_id and the stored message", None)},
-        errors=(400, 401, 403, 404, 409, 410),
+        errors=(400, 401, 403, 404, 409),
         params=(CHAT_ID,),
     ),
     _session(
@@ -236,7 +236,7 @@ DOCS: tuple[Doc, ...] = (
         "End the chat (the customer is told; the agent goes to wrap-up)",
         DESKTOP,
         ok={200: ("ended (time) and the chat's interaction", None)},
-        errors=(401, 403, 404, 410),
+        errors=(401, 403, 404),
         params=(CHAT_ID,),
     ),
     _session(
