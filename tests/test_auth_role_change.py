@@ -101,7 +101,7 @@ async def test_a_demoted_supervisor_loses_the_wallboard_at_once(
             message = await ws.receive()
             while message.type == WSMsgType.TEXT:  # boards may come first; then the close
                 message = await ws.receive()
-        assert message.type == WSMsgType.CLOSE and ws.close_code == wallboard_http.CLOSE_FORBIDDEN
+        assert (message.type, message.data) == (WSMsgType.CLOSE, wallboard_http.CLOSE_FORBIDDEN)
         assert "supervisors" in message.extra
 
         # the same token, next requests: the new role (it was issued as a supervisor's)
@@ -127,7 +127,8 @@ async def test_a_demoted_supervisor_loses_the_wallboard_at_once(
 async def test_the_change_reaches_sessions_on_another_instance(
     sqlite_store: CustomerStore, tmp_path: Path
 ) -> None:
-    """Instance A's admin demotes sue; her token used on instance B (same Redis) sees it."""
+    """Instance A's admin demotes sue; her token used on instance B (same Redis) sees it, and
+    her wallboard socket on B is closed at once (the change is announced over Redis)."""
     await make_agent(sqlite_store, "root", role="admin", team=None)
     sue = await make_agent(sqlite_store, "sue", role="supervisor")
     async with (
@@ -137,9 +138,16 @@ async def test_the_change_reaches_sessions_on_another_instance(
     ):
         sue_token = await second.token("sue")
         assert (await me(second, sue_token))["role"] == "supervisor"
+        ws = await second.client.ws_connect("/ws/wallboard", headers=bearer(sue_token))
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
         await change(first, await first.token("root"), sue.id, role="agent")
         assert (await me(second, sue_token))["role"] == "agent"
         assert (await second.client.get("/wallboard", headers=bearer(sue_token))).status == 403
+        async with asyncio.timeout(10):  # a hang guard: the re-check alone would take 30 s
+            message = await ws.receive()
+            while message.type == WSMsgType.TEXT:
+                message = await ws.receive()
+        assert (message.type, message.data) == (WSMsgType.CLOSE, wallboard_http.CLOSE_FORBIDDEN)
 
 
 async def test_a_demoted_supervisor_stops_watching_an_agents_desktop(
@@ -160,8 +168,7 @@ async def test_a_demoted_supervisor_stops_watching_an_agents_desktop(
             message = await watching.receive()
             while message.type == WSMsgType.TEXT:
                 message = await watching.receive()
-        assert message.type == WSMsgType.CLOSE
-        assert watching.close_code == desktop_ws.CLOSE_CHANGED
+        assert (message.type, message.data) == (WSMsgType.CLOSE, desktop_ws.CLOSE_CHANGED)
         again = await desk.client.get(f"/ws/agent?agent={ann.id}", headers=bearer(sue_token))
         assert again.status == 403  # the reconnect is checked with the new role
         await own.send_json({"type": "ping"})  # ann's own socket is untouched

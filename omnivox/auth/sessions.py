@@ -3,15 +3,16 @@
 A token carries the role and team it was issued with. When an admin changes them,
 :meth:`Sessions.agent_changed` records when; a token issued before that is answered with the
 agent's current role and team from the store (so the change applies on the next request of
-every open session, on every instance sharing the revocations), and local sockets waiting on
-:meth:`Sessions.changes` are woken to re-check at once.
+every open session, on every instance sharing the revocations), and sockets waiting on
+:meth:`Sessions.changes` are woken to re-check at once (on every instance through the desktop's
+pop hub).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from omnivox.auth.passwords import verify_password
@@ -62,6 +63,7 @@ class Sessions:
         self._hashing = asyncio.Semaphore(PARALLEL_HASHES)
         self._failures: dict[str, list[float]] = {}
         self._waiting: dict[int, set[asyncio.Event]] = {}  # agent -> sockets waiting on a change
+        self.announce: Callable[[int], Awaitable[None]] = self._announce_here
 
     async def sign_in(self, login: str, password: str) -> tuple[str, Claims]:
         """A token for the agent whose login and password match; :class:`SignInFailed` if not."""
@@ -96,9 +98,18 @@ class Sessions:
         )
 
     async def agent_changed(self, agent_id: int) -> None:
-        """The agent's role or team changed: their sessions see it on their next request."""
+        """The agent's role or team changed: their sessions see it on their next request,
+        and sockets waiting on :meth:`changes` are woken (through ``announce``: on this
+        instance by default, on every instance when the desktop sets it to its pop hub's)."""
         now = self._clock()
         await self._revoked.mark_changed(agent_id, now, now + self.signer.ttl_s + CLOCK_SKEW_S)
+        await self.announce(agent_id)
+
+    async def _announce_here(self, agent_id: int) -> None:
+        self.wake(agent_id)
+
+    def wake(self, agent_id: int) -> None:
+        """Wake this instance's sockets of ``agent_id`` to re-check their session."""
         for event in self._waiting.get(agent_id, ()):
             event.set()
 

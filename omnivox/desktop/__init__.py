@@ -77,6 +77,8 @@ def setup(
         await hub.end_session(claims.token_id)
 
     app[auth_http.SIGN_OUT_HOOKS].append(end_socket_sessions)
+    sessions.announce = hub.agent_changed  # an admin's role change reaches every instance
+    hub.on_agent_changed = sessions.wake
     pages.setup(app)
     contacts_http.setup(app)
     ws.setup(app)

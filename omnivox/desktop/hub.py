@@ -4,7 +4,8 @@ A pop is stored as pending (until the browser acknowledges it) and then publishe
 straight to this process's sockets, or with Redis on the channel ``<prefix>agent:<id>`` that
 every instance holding a socket of that agent subscribes to. A socket that (re)connects gets
 every pending pop first, so a pop sent while it was down is delivered on reconnect; sockets drop
-duplicates by pop id. ``<prefix>hub`` carries instance-wide commands (end a signed-out session).
+duplicates by pop id. ``<prefix>hub`` carries instance-wide commands (end a signed-out session,
+an agent's role or team changed).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class PopHub:
         self._subscribed: dict[str, asyncio.Event] = {}
         self._lock = asyncio.Lock()  # subscription changes and reconnects, one at a time
         self._seq = 0
+        # told on every instance when an admin changed an agent's role or team
+        self.on_agent_changed: Callable[[int], None] | None = None
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -147,6 +150,17 @@ class PopHub:
             self._end_local(session)
         else:
             await self._redis.publish(self._control, json.dumps({"end_session": session}))
+
+    async def agent_changed(self, agent_id: int) -> None:
+        """Tell every instance the agent's role or team changed (``on_agent_changed``)."""
+        if self._redis is None:
+            self._changed_local(agent_id)
+        else:
+            await self._redis.publish(self._control, json.dumps({"agent_changed": agent_id}))
+
+    def _changed_local(self, agent_id: int) -> None:
+        if self.on_agent_changed is not None:
+            self.on_agent_changed(agent_id)
 
     # --- sockets --------------------------------------------------------------------------------
 
@@ -244,6 +258,8 @@ class PopHub:
             if channel == self._control:
                 if isinstance(data.get("end_session"), str):
                     self._end_local(data["end_session"])
+                elif isinstance(data.get("agent_changed"), int):
+                    self._changed_local(data["agent_changed"])
             elif channel.startswith(f"{self._prefix}agent:"):
                 self._deliver(int(channel.rsplit(":", 1)[1]), data)
 
