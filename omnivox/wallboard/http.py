@@ -4,7 +4,7 @@ admins only, signed in like the desktop (session cookie or Bearer token).
 Refused before the upgrade: 401 without a valid session, 403 for an agent. Server messages:
 ``hello``, then ``board`` on every push; the client may send ``{"type": "ping"}`` (``pong``).
 Close codes: 4401 the session ended (signed out, expired), 4403 the role no longer allows it
-(an admin demoted the supervisor: at once on this instance, within ``RECHECK_S`` on another),
+(an admin demoted the supervisor: at once, on every instance through the desktop's pop hub),
 1001 server going away, 1008 a binary message.
 """
 
@@ -119,7 +119,7 @@ async def _receive(ws: web.WebSocketResponse) -> None:
 
 async def _guard(ws: web.WebSocketResponse, request: web.Request, agent_id: int) -> None:
     """Close the socket once its session ends (signed out elsewhere, expired) or its role no
-    longer allows the wallboard; re-checked at once when an admin changes the agent here."""
+    longer allows the wallboard; re-checked at once when an admin changes the agent."""
     sessions, token = request.app[SESSIONS], token_of(request) or ""
     clock = request.app[WALLBOARD].now
     changed = sessions.changes(agent_id)
