@@ -142,7 +142,7 @@ async def _guard(
     ws: web.WebSocketResponse, request: web.Request, listener: Listener, principal: Principal
 ) -> None:
     """Close the socket when its session ends (signed out, expired, or the hub says so) or
-    the agent's role or team changed (re-checked at once when an admin changes it here)."""
+    the agent's role or team changed (re-checked at once when an admin changes it)."""
     sessions, token = request.app[SESSIONS], token_of(request) or ""
     clock = request.app[CLOCK]
     ended = asyncio.create_task(listener.ended_wait())
