@@ -28,7 +28,12 @@ from redis.exceptions import ResponseError
 
 def pack(args: tuple[str | bytes, ...]) -> bytes:
     """One command in RESP (an array of bulk strings)."""
-    out = [b"*%d\r\n" % len(args)]
+    return b"*%d\r\n" % len(args) + bulks(args)
+
+
+def bulks(args: tuple[str | bytes, ...]) -> bytes:
+    """The bulk strings of a command, without the array's header."""
+    out = []
     append = out.append
     for arg in args:
         data = arg if arg.__class__ is bytes else arg.encode()  # type: ignore[union-attr]
@@ -112,6 +117,12 @@ class ScriptLane:
         self._protocol: _Protocol | None = None
         self._connecting: asyncio.Lock | None = None
         self._loaded: set[str] = set()
+        self._heads: dict[str, bytes] = {}
+
+    def _head(self, sha: str) -> bytes:
+        """``EVALSHA <sha> 0`` as RESP bulk strings (the array header comes with the args)."""
+        head = self._heads[sha] = bulks(("EVALSHA", sha, "0"))
+        return head
 
     @classmethod
     def from_url(cls, url: str, timeout: float = 10.0) -> ScriptLane:
@@ -145,12 +156,12 @@ class ScriptLane:
             self._loaded.clear()  # a restarted Redis has no scripts
             if self.password is not None:
                 auth = (self.username, self.password) if self.username else (self.password,)
-                await self._send(protocol, ("AUTH", *auth))
+                await self._send(protocol, pack(("AUTH", *auth)))
             if self.db:
-                await self._send(protocol, ("SELECT", str(self.db)))
+                await self._send(protocol, pack(("SELECT", str(self.db))))
             return protocol
 
-    async def _send(self, protocol: _Protocol, args: tuple[str | bytes, ...]) -> Any:
+    async def _send(self, protocol: _Protocol, command: bytes) -> Any:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         protocol.waiting.append((future, loop.time() + self.timeout))
@@ -158,7 +169,7 @@ class ScriptLane:
             protocol.watchdog = loop.call_later(self.timeout, protocol.watch, loop)
         if not protocol.buffer:
             loop.call_soon(protocol.flush)  # everything issued in this turn: one write
-        protocol.buffer.append(pack(args))
+        protocol.buffer.append(command)
         reply = await future
         if isinstance(reply, ResponseError):
             raise reply
@@ -169,15 +180,19 @@ class ScriptLane:
         protocol = self._protocol
         if protocol is None or protocol.lost is not None:
             protocol = await self._connect()
-        return await self._send(protocol, args)
+        return await self._send(protocol, pack(args))
 
     async def script(self, body: str, sha: str, args: tuple[str, ...]) -> Any:
         """``EVALSHA`` (loading ``body`` first when Redis does not know it)."""
         if sha not in self._loaded:
             await self.execute("SCRIPT", "LOAD", body)
             self._loaded.add(sha)
-        try:
-            return await self.execute("EVALSHA", sha, "0", *args)
+        protocol = self._protocol
+        if protocol is None or protocol.lost is not None:
+            protocol = await self._connect()
+        try:  # EVALSHA sha 0, packed once per script
+            head = self._heads.get(sha) or self._head(sha)
+            return await self._send(protocol, b"*%d\r\n%s%s" % (len(args) + 3, head, bulks(args)))
         except ResponseError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
