@@ -1,0 +1,45 @@
+"""In real headless Chromium: a supervisor watching the wallboard is demoted; the page stops,
+saying the wallboard is for supervisors (close code 4403), instead of reconnecting forever."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from customers.store import CustomerStore
+from omnivox.auth.http import SESSIONS
+from tests.wallboard_helpers import running
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no /usr/bin/chromium"),
+]
+
+
+async def test_a_demoted_supervisors_wallboard_says_why_it_stopped(
+    browser: Any, sqlite_store: CustomerStore
+) -> None:
+    async with running(sqlite_store) as board:
+        sue = await board.agent("sue", role="supervisor")
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(str(board.client.make_url("/")))
+        await page.fill("#login", "sue")
+        await page.fill("#password", "pw-sue")
+        await page.click("#signin-submit")
+        await page.wait_for_url("**/desktop")
+        await page.goto(str(board.client.make_url("/wallboard")))
+        await page.wait_for_selector("#conn[data-conn=up]")
+
+        # what the admin page does: the store, then the sessions are told
+        await sqlite_store.update_agent(sue.id, {"role": "agent"})
+        await board.app[SESSIONS].agent_changed(sue.id)
+
+        await page.wait_for_selector("#conn[data-conn=down]", timeout=10_000)
+        assert await page.text_content("#conn") == "not allowed"
+        notice = await page.text_content("#notice:not([hidden])")
+        assert notice is not None and "for supervisors and admins" in notice
+        assert errors == []
