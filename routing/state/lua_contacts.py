@@ -55,7 +55,9 @@ if #flat == 0 then return false end
 local f = {}
 for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
 local seq = redis.call('INCR', P .. 'seq')
-for _, s in ipairs(cjson.decode(f.queues)) do redis.call('ZREM', P .. 'w:' .. s, f.member) end
+if f.phase == 'waiting' then  -- listed only while waiting
+  for _, s in ipairs(cjson.decode(f.queues)) do redis.call('ZREM', P .. 'w:' .. s, f.member) end
+end
 if f.phase == 'offered' then redis.call('ZREM', P .. 'resv', id) end
 local outcome = 'abandoned'
 if f.phase == 'active' then outcome = 'ended' end

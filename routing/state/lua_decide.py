@@ -196,9 +196,8 @@ if not best then
   return {0, 'agent_unreachable', '', version}
 end
 if f[1] ~= 'ready' then  -- READY then RESERVED: what agent_ready and reserve would write
-  redis.call('HSET', h, 'idle_since', now_s)
   version = version + 1
-  redis.call('HSET', h, 'version', string.format('%d', version))
+  redis.call('HSET', h, 'idle_since', now_s, 'version', string.format('%d', version))
 end
 local ch = ckey(best)
 local c = redis.call('HMGET', ch, 'queues', 'member')
