@@ -234,6 +234,10 @@
         location.assign("/?error=" + encodeURIComponent("Your session ended; sign in again."));
         return;
       }
+      if (event.code === 4409) {  // an admin changed this agent's role or team: redraw for it
+        location.reload();
+        return;
+      }
       setConn("down", "reconnecting…");
       setTimeout(connect, desk.backoff);
       desk.backoff = Math.min(desk.backoff * 2, 10000);
