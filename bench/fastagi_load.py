@@ -17,12 +17,14 @@ latencies are queueing.
 Latency per AGI command is measured in the server ("srv"): from the moment it has read
 Asterisk's reply to the previous command — or the call's environment, for the first command,
 so the caller lookup counts — to the moment it writes the next command. The caller's think
-time is never in it; the caller lookup, the journey start and the end-of-call write are (the
-last command, OMNIVOX_STATUS, follows the write). "start"/"end" are those first and last
-intervals alone. "rtt" is the round trip at the server (write → reply parsed) of the commands
-Asterisk answers at once (not prompts or key waits); "cli" is what the fake Asterisk sees,
-the time from its reply to the server's next command, event-loop queueing on both sides
-included.
+time is never in it; the caller lookup is, and whatever else a handler waits for between
+two commands. "start"/"end" are the first and last intervals alone. The IVR stores a call
+after its last command (OMNIVOX_STATUS) and before its socket closes (Asterisk goes on
+then: a transferred caller waits for it): "after" is that wait, from the last reply to the
+handler's return. "rtt" is the round trip at the server (write → reply parsed) of the
+commands Asterisk answers at once (not prompts or key waits); "cli" is what the fake
+Asterisk sees, the time from its reply to the server's next command, event-loop queueing on
+both sides included. "slow" counts the intervals over 5 ms by command.
 
 ``--handler module:name`` names an async ``handler(channel)``, or with ``--factory`` a
 callable returning one (e.g. a scenario-driven IVR); a handler with ``aclose()`` is closed
@@ -37,15 +39,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextvars
-import gc
-import importlib
-import inspect
 import json
-import math
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -56,39 +52,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ivr.fastagi import AGIChannel, FastAGIServer, Handler  # noqa: E402
+from bench.fastagi_serve import MEDIA, percentile, raise_fd_limit  # noqa: E402
 from ivr.fastagi.asterisk_side import ReceivedCommand  # noqa: E402
 from ivr.fastagi.client import FakeCall  # noqa: E402
 
 WARMUP_CALLS = 20
 DEFAULT_CALLER = "+15551234567"
-MEDIA = frozenset(
-    {"STREAM FILE", "GET OPTION", "GET DATA", "WAIT FOR DIGIT", "SAY DIGITS", "SAY NUMBER"}
-)
-
-
-async def demo_handler(channel: AGIChannel) -> None:
-    """A short IVR-like sequence: seven commands with the server's status variable."""
-    await channel.answer()
-    language = await channel.get_variable("CHANNEL(language)")
-    choice = await channel.stream_file("welcome", "123")
-    account, _ = await channel.get_data("enter-account", 3000, 4)
-    await channel.set_variable("CHOICE", choice or "")
-    await channel.set_variable("ACCOUNT", f"{account}/{language}")
-
-
-def raise_fd_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < needed:
-        target = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
-        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-
-
-def percentile(samples: list[float], p: float) -> float:
-    if not samples:
-        return float("nan")
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -104,102 +73,6 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-async def load_handler(spec: str, factory: bool) -> Handler:
-    if spec == "demo":
-        return demo_handler
-    module_name, _, attr = spec.partition(":")
-    obj: Any = getattr(importlib.import_module(module_name), attr)
-    if factory:
-        obj = obj()
-        if inspect.isawaitable(obj):
-            obj = await obj
-    return obj
-
-
-# ---- server process ---------------------------------------------------------------------------
-
-
-async def serve(spec: str, factory: bool) -> None:
-    raise_fd_limit(20000)
-    handler = await load_handler(spec, factory)
-    current: contextvars.ContextVar[CallTimes] = contextvars.ContextVar("current")
-    finished: list[CallTimes] = []
-
-    async def counted(channel: AGIChannel) -> None:
-        times = CallTimes(time.perf_counter())
-        finished.append(times)
-        current.set(times)  # same task as the server's status command, so it sees this too
-        await handler(channel)
-
-    def on_command(name: str, seconds: float) -> None:
-        times = current.get(None)
-        if times is not None:
-            times.add(time.perf_counter(), seconds, name not in MEDIA)
-
-    pauses: list[float] = []  # garbage collector pauses (s), by generation 2
-    gc_started = [0.0]
-
-    def on_gc(phase: str, info: dict[str, int]) -> None:
-        if info["generation"] == 2:
-            if phase == "start":
-                gc_started[0] = time.perf_counter()
-            else:
-                pauses.append(time.perf_counter() - gc_started[0])
-
-    gc.callbacks.append(on_gc)
-    server = FastAGIServer(counted, "127.0.0.1", 0, on_command=on_command)
-    await server.start()
-    print(json.dumps({"port": server.port}), flush=True)
-    loop = asyncio.get_running_loop()
-    while line := await loop.run_in_executor(None, sys.stdin.readline):
-        if line.strip() == "stats":
-            stats = server.stats
-            gaps = [g for t in finished for g in t.gaps]
-            first = [t.gaps[0] for t in finished if t.gaps]
-            last = [t.gaps[-1] for t in finished if len(t.gaps) > 1]
-            rtt = [r for t in finished for r in t.round_trips]
-            ms = lambda xs, p: percentile(xs, p) * 1000  # noqa: E731
-            report = {
-                "p50_ms": ms(gaps, 0.50),
-                "p99_ms": ms(gaps, 0.99),
-                "max_ms": ms(gaps, 1.0),
-                "start_p50_ms": ms(first, 0.50),
-                "start_p99_ms": ms(first, 0.99),
-                "end_p50_ms": ms(last, 0.50),
-                "end_p99_ms": ms(last, 0.99),
-                "rtt_p99_ms": ms(rtt, 0.99),
-                "samples": len(gaps),
-                "calls": stats.calls,
-                "failures": stats.failures,
-                "commands": stats.commands,
-                "gc2_pauses": len(pauses),
-                "gc2_max_ms": max(pauses, default=0.0) * 1000,
-            }
-            finished.clear()
-            pauses.clear()
-            print(json.dumps(report), flush=True)
-    await server.close()
-    if (close := getattr(handler, "aclose", None)) is not None:
-        await close()
-
-
-class CallTimes:
-    """One call's command timings in the server: the gap before each command is written."""
-
-    __slots__ = ("gaps", "round_trips", "replied")
-
-    def __init__(self, started: float) -> None:
-        self.replied = started  # the environment was read: the first gap starts here
-        self.gaps: list[float] = []
-        self.round_trips: list[float] = []
-
-    def add(self, now: float, round_trip: float, instant: bool) -> None:
-        self.gaps.append(now - round_trip - self.replied)
-        if instant:  # media commands last as long as the think time (or the barrier)
-            self.round_trips.append(round_trip)
-        self.replied = now
-
-
 # ---- driver -----------------------------------------------------------------------------------
 
 
@@ -207,7 +80,7 @@ class Server:
     """The server subprocess and its line-based control channel."""
 
     def __init__(self, spec: str, factory: bool) -> None:
-        command = [sys.executable, __file__, "--serve", "--handler", spec]
+        command = [sys.executable, "-m", "bench.fastagi_serve", spec]
         self.proc = subprocess.Popen(
             command + (["--factory"] if factory else []),
             stdin=subprocess.PIPE,
@@ -293,6 +166,7 @@ async def one_round(n: int, server: Server, load: Load, rng: random.Random) -> d
         "calls_per_s": round(n / wall, 1),
         "wall_s": round(wall, 3),
         "p50_ms": round(srv["p50_ms"], 3),
+        "p95_ms": round(srv["p95_ms"], 3),
         "p99_ms": round(srv["p99_ms"], 3),
         "max_ms": round(srv["max_ms"], 3),
         "start_p50_ms": round(srv["start_p50_ms"], 3),
@@ -300,6 +174,8 @@ async def one_round(n: int, server: Server, load: Load, rng: random.Random) -> d
         "end_p50_ms": round(srv["end_p50_ms"], 3),
         "end_p99_ms": round(srv["end_p99_ms"], 3),
         "rtt_p99_ms": round(srv["rtt_p99_ms"], 3),
+        "after_p50_ms": round(srv["after_p50_ms"], 3),
+        "after_p99_ms": round(srv["after_p99_ms"], 3),
         "client_p50_ms": round(percentile(client, 0.5) * 1000, 3),
         "client_p99_ms": round(percentile(client, 0.99) * 1000, 3),
         "rss_idle_kb": idle_kb,
@@ -313,8 +189,9 @@ async def one_round(n: int, server: Server, load: Load, rng: random.Random) -> d
         "think_ms": load.think_ms,
         "callers": load.callers,
         "loadavg_1min": round(load_1min, 2),
-        "gc2_pauses": srv["gc2_pauses"],
-        "gc2_max_ms": round(srv["gc2_max_ms"], 1),
+        "slow": srv["slow"],  # intervals over 5 ms by command ("first:"/"last:" of a call)
+        **{f"gc{g}_pauses": srv[f"gc{g}_pauses"] for g in range(3)},
+        **{f"gc{g}_max_ms": round(srv[f"gc{g}_max_ms"], 1) for g in range(3)},
     }
 
 
@@ -344,6 +221,7 @@ def print_table(rows: list[dict[str, Any]], spec: str) -> None:
         "N",
         "calls/s",
         "srv p50",
+        "srv p95",
         "srv p99",
         "srv max",
         "start99",
@@ -353,18 +231,18 @@ def print_table(rows: list[dict[str, Any]], spec: str) -> None:
         "KB/call",
         "fail",
     )
-    print("{:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>5}".format(*head))
+    print(("{:>6}" + " {:>8}" * 10 + " {:>5}").format(*head))
     for r in rows:
         print(
             f"{r['concurrent']:>6} {r['calls_per_s']:>8.1f} {r['p50_ms']:>8.3f} "
-            f"{r['p99_ms']:>8.3f} {r['max_ms']:>8.2f} {r['start_p99_ms']:>8.2f} "
-            f"{r['end_p99_ms']:>8.2f} {r['rtt_p99_ms']:>8.2f} {r['client_p99_ms']:>8.2f} "
-            f"{r['rss_per_call_kb']:>8.1f} {r['failures']:>5}"
+            f"{r['p95_ms']:>8.3f} {r['p99_ms']:>8.3f} {r['max_ms']:>8.2f} "
+            f"{r['start_p99_ms']:>8.2f} {r['end_p99_ms']:>8.2f} {r['rtt_p99_ms']:>8.2f} "
+            f"{r['client_p99_ms']:>8.2f} {r['rss_per_call_kb']:>8.1f} {r['failures']:>5}"
         )
     print(
         "latencies in ms; srv = server reads a reply (or the call's environment) -> writes the "
         "next command;\nstart99/end99 = p99 of the first interval (caller lookup) and of the "
-        "last (end-of-call write)"
+        "last (before the status)"
     )
     for r in rows:
         print(
@@ -373,7 +251,12 @@ def print_table(rows: list[dict[str, Any]], spec: str) -> None:
             f"{r['commands_per_call']} commands per call, "
             f"server CPU {r['server_cpu_ms_per_call']:.2f} ms per call, "
             f"{r['ok_calls']}/{r['concurrent']} calls OK, wall {r['wall_s']:.1f} s, "
-            f"machine load average {r['loadavg_1min']} ({os.cpu_count()} CPUs)"
+            f"machine load average {r['loadavg_1min']} ({os.cpu_count()} CPUs); "
+            f"after the last reply, before the socket closes: p50 {r['after_p50_ms']:.2f} ms, "
+            f"p99 {r['after_p99_ms']:.2f} ms; "
+            f"intervals over 5 ms: {r['slow'] or 'none'}; GC pauses (count, max ms) by "
+            "generation: "
+            + ", ".join(f"{r[f'gc{g}_pauses']} {r[f'gc{g}_max_ms']}" for g in range(3))
         )
 
 
@@ -403,14 +286,10 @@ def main() -> None:
     parser.add_argument("--arrivals", type=float, default=50.0, help="calls/s; 0: at once")
     parser.add_argument("--think-ms", type=float, default=2000.0, help="mean media reply delay")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        asyncio.run(serve(args.handler, args.factory))
-    else:
-        sizes = sorted(args.calls)
-        load = Load(args.digits, args.script, args.callers, args.arrivals, args.think_ms)
-        asyncio.run(drive(sizes, args.handler, args.factory, load, args.seed))
+    sizes = sorted(args.calls)
+    load = Load(args.digits, args.script, args.callers, args.arrivals, args.think_ms)
+    asyncio.run(drive(sizes, args.handler, args.factory, load, args.seed))
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ PostgreSQL database created on that server for this run and dropped when it ends
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import secrets
@@ -39,6 +38,7 @@ from ivr.fastagi import AGIChannel
 from ivr.prompts import PromptRenderer
 from ivr.scenario import ScenarioSet
 from omnivox.demo import demo_clock, demo_time
+from omnivox.gc_tuning import YOUNG_THRESHOLD, settle_after_startup
 from omnivox.scenarios import prerender
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +63,7 @@ class BenchHandler:
         await self._handler(channel)
 
     async def aclose(self) -> None:
+        await self._handler.aclose()  # the calls still queued for the store
         await self._engine.dispose()
         if self._drop is not None:
             await _pg_admin(f'DROP DATABASE IF EXISTS "{self._drop}" WITH (FORCE)')
@@ -87,11 +88,10 @@ async def make_handler() -> BenchHandler:
     for scenario in scenarios:
         await prerender(renderer, scenario, logging.getLogger("bench"))
     handler = BenchHandler(IvrHandler(scenarios, store, renderer, clock=demo_clock()), engine, drop)
-    # What a long-running server does once started (omnivox serve should too): move the
-    # start-up objects out of the collector's reach, or every full collection walks them all
-    # (a 140 ms pause mid-call here, with 1,000 calls open).
-    gc.collect()
-    gc.freeze()
+    # What omnivox serve does once started: the start-up objects out of the collector's
+    # reach, or every full collection walks them all (a 140 ms pause mid-call here, with
+    # 1,000 calls open), and young collections less often.
+    settle_after_startup(int(os.environ.get("OMNIVOX_BENCH_GC_YOUNG", YOUNG_THRESHOLD)))
     return handler
 
 

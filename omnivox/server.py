@@ -36,6 +36,7 @@ from omnivox.api import calls as api_calls
 from omnivox.bus import EventBus
 from omnivox.config import Settings
 from omnivox.errors import StartupError
+from omnivox.gc_tuning import settle_after_startup
 from omnivox.health import Health, Probe
 from omnivox.http import health as health_http
 from omnivox.reports import http as reports_http
@@ -62,6 +63,7 @@ class OmnivoxServer:
         self.renderer: PromptRenderer | None = None
         self.scenarios: ScenarioSet | None = None
         self.fastagi: FastAGIServer | None = None
+        self.ivr: IvrHandler | None = None
         self.speech: SpeechService | None = None
         self.ami: AMIClient | None = None
         self.redis: Any = None
@@ -106,7 +108,7 @@ class OmnivoxServer:
         self.speech = await start_speech(s, self.renderer, log)
         if self.speech is not None:
             self.speech.pool.on_session = self.metrics.observe_speech
-        handler = IvrHandler(
+        self.ivr = handler = IvrHandler(
             self.scenarios,
             self.store,
             self.renderer,
@@ -359,6 +361,8 @@ class OmnivoxServer:
         self._tasks.clear()
         if self.fastagi is not None:
             await self.fastagi.close()
+        if self.ivr is not None:  # the calls' records still queued for the store
+            await self.ivr.aclose()
         if self.speech is not None:
             await self.speech.close()
         if self.router is not None:
@@ -385,5 +389,6 @@ async def serve_forever(settings: Settings) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with OmnivoxServer(settings):
+        settle_after_startup()  # started: what start-up built stays, out of the GC's reach
         await stop.wait()
         log.info("stopping")

@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exc, func, insert, or_, select, update
+from sqlalchemy import exc, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from customers import queries
 from customers import validation as v
 from customers.db import describe
-from customers.exceptions import Conflict, InvalidValue, JourneyConflict, NotFound
+from customers.exceptions import (
+    Conflict,
+    CustomerStoreError,
+    InvalidValue,
+    JourneyConflict,
+    NotFound,
+)
 from customers.identities import normalize_identity
-from customers.matching import match_key
-from customers.models import Customer, Identity, Interaction, Journey, ProfileData
-from customers.models.base import utcnow
+from customers.models import Journey
 from customers.records import JourneyRecord
 from customers.store.base import StoreBase
 from customers.store.convert import journey_record
-from customers.store.interactions import interaction_values
+from customers.store.journeys_finish import JourneyEnd, apply_end, apply_ends, phone_owner
 
 
 def _optional_name(field: str) -> Callable[[object], Any]:
@@ -43,10 +47,6 @@ _UPDATABLE: dict[str, Callable[[object], Any]] = {
     "customer_id": lambda value: None if value is None else v.integer("customer_id", value),
 }
 _JOURNEYS = Journey.__table__
-_CUSTOMERS = Customer.__table__
-_IDENTITIES = Identity.__table__
-_INTERACTIONS = Interaction.__table__
-MAX_MERGE_HOPS = 16
 
 
 def _journey_values(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,18 +56,6 @@ def _journey_values(fields: Mapping[str, Any]) -> dict[str, Any]:
             unknown[0], f"not a journey field; expected one of {', '.join(_UPDATABLE)}"
         )
     return {name: _UPDATABLE[name](value) for name, value in fields.items()}
-
-
-def _profile_upsert(
-    session: AsyncSession, customer_id: int, field: str, value: str, channel: str, now: datetime
-) -> Any:
-    insert_row = StoreBase._insert(session, ProfileData).values(
-        customer_id=customer_id, field=field, value=value, source_channel=channel, updated_at=now
-    )
-    return insert_row.on_conflict_do_update(
-        index_elements=[ProfileData.customer_id, ProfileData.field],
-        set_={"value": value, "source_channel": channel, "updated_at": now},
-    )
 
 
 class JourneyOps(StoreBase):
@@ -82,20 +70,9 @@ class JourneyOps(StoreBase):
         started_at: datetime | None = None,
     ) -> int:
         """A new in-progress journey; :class:`JourneyConflict` if the call id has one."""
-        values = {
-            "call_id": v.text("call_id", call_id, max_length=64),
-            "scenario": v.text("scenario", scenario, max_length=100),
-            "scenario_version": v.optional_text(
-                "scenario_version", scenario_version, max_length=64
-            ),
-            "customer_id": None if customer_id is None else v.integer("customer_id", customer_id),
-            "caller": v.optional_text("caller", caller, max_length=64),
-            "started_at": v.aware("started_at", started_at or self._clock()),
-            "status": "in_progress",
-            "path": [],
-            "inputs": {},
-            "menus": [],
-        }
+        values = self._start_values(
+            call_id, scenario, scenario_version, customer_id, caller, started_at
+        )
         # One INSERT on the call's path; the foreign key checks the customer, and only a
         # failure pays for finding out which constraint it was.
         try:
@@ -113,6 +90,73 @@ class JourneyOps(StoreBase):
                     await self._require_customer(session, customer_id)
             raise
 
+    async def start_call_journey(
+        self,
+        call_id: str,
+        scenario: str,
+        *,
+        scenario_version: str | None = None,
+        customer_id: int | None = None,
+        caller: str | None = None,
+        language: str | None = None,
+        started_at: datetime | None = None,
+    ) -> tuple[int, int | None]:
+        """:meth:`start_journey` for a call from ``caller`` (a phone number): without
+        ``customer_id``, the number's owner is found or created (segment ``new``, in
+        ``language``) in the same transaction, so a first-time caller has an id from the
+        first prompt on. Returns the journey id and the customer id (None without a number).
+        """
+        values = self._start_values(
+            call_id, scenario, scenario_version, customer_id, caller, started_at
+        )
+        phone = None
+        if customer_id is None and caller is not None:
+            phone = normalize_identity("phone", caller, self._default_region)
+        for attempt in (1, 2):
+            try:
+                async with self._call_write() as session:
+                    owner = customer_id
+                    if phone is not None:
+                        owner = await phone_owner(session, phone, language)
+                    inserted = await session.execute(
+                        insert(_JOURNEYS)
+                        .values(values | {"customer_id": owner})
+                        .returning(_JOURNEYS.c.id)
+                    )
+                    return int(inserted.scalar_one()), owner
+            except exc.IntegrityError as error:
+                found = await self.get_journey(values["call_id"])
+                if found is not None:
+                    raise JourneyConflict(values["call_id"], found.id) from None
+                if attempt == 1 and phone is not None:
+                    continue  # a concurrent first call from the number created its owner
+                raise Conflict(f"journey for call {call_id!r}: {describe(error)}") from None
+        raise AssertionError("unreachable")
+
+    def _start_values(
+        self,
+        call_id: str,
+        scenario: str,
+        scenario_version: str | None,
+        customer_id: int | None,
+        caller: str | None,
+        started_at: datetime | None,
+    ) -> dict[str, Any]:
+        return {
+            "call_id": v.text("call_id", call_id, max_length=64),
+            "scenario": v.text("scenario", scenario, max_length=100),
+            "scenario_version": v.optional_text(
+                "scenario_version", scenario_version, max_length=64
+            ),
+            "customer_id": None if customer_id is None else v.integer("customer_id", customer_id),
+            "caller": v.optional_text("caller", caller, max_length=64),
+            "started_at": v.aware("started_at", started_at or self._clock()),
+            "status": "in_progress",
+            "path": [],
+            "inputs": {},
+            "menus": [],
+        }
+
     async def finish_journey(
         self,
         journey_id: int,
@@ -124,6 +168,7 @@ class JourneyOps(StoreBase):
         channel: str = "voice",
         profile: Mapping[str, str] | None = None,
         interaction: Mapping[str, Any] | None = None,
+        customer_language: str | None = None,
     ) -> int | None:
         """Everything a finished call writes, in one transaction.
 
@@ -131,84 +176,90 @@ class JourneyOps(StoreBase):
         ``customer_id``, or else to the owner of ``phone`` (created, segment ``new``, on their
         first call); saves ``profile`` fields as given on ``channel``; records ``interaction``
         (keyword arguments of ``record_interaction`` but the customer, channel and journey) —
-        a replayed idempotency key writes no second one. Returns the customer id, if any.
+        a replayed idempotency key writes no second one; ``customer_language`` becomes the
+        customer's language (one the call created at its start, in another language).
+        Returns the customer id, if any.
         """
+        return await self._finish(
+            self.journey_end(
+                journey_id,
+                fields,
+                customer_id=customer_id,
+                phone=phone,
+                language=language,
+                channel=channel,
+                profile=profile,
+                interaction=interaction,
+                customer_language=customer_language,
+            )
+        )
+
+    def journey_end(
+        self,
+        journey_id: int,
+        fields: Mapping[str, Any],
+        *,
+        customer_id: int | None = None,
+        phone: str | None = None,
+        language: str | None = None,
+        channel: str = "voice",
+        profile: Mapping[str, str] | None = None,
+        interaction: Mapping[str, Any] | None = None,
+        customer_language: str | None = None,
+    ) -> JourneyEnd:
+        """The validated write of :meth:`finish_journey` (same arguments), for
+        :meth:`finish_journeys`; :class:`InvalidValue` if an argument is wrong."""
         values = _journey_values(fields)
         channel = v.one_of("channel", channel, v.CHANNELS)
-        given = [(v.text("field", f, max_length=64), x) for f, x in (profile or {}).items()]
+        given = tuple((v.text("field", f, max_length=64), x) for f, x in (profile or {}).items())
         for field, value in given:
             if not isinstance(value, str):
                 raise InvalidValue(field, f"expected text, got {type(value).__name__}")
         if phone is not None:
             phone = normalize_identity("phone", phone, self._default_region)
+        return JourneyEnd(
+            journey_id,
+            values,
+            customer_id,
+            phone,
+            language,
+            channel,
+            given,
+            interaction,
+            v.optional_text("customer_language", customer_language, max_length=35),
+        )
+
+    async def finish_journeys(
+        self, ends: Sequence[JourneyEnd]
+    ) -> list[int | None | CustomerStoreError]:
+        """Several :meth:`finish_journey` writes, in order, in one transaction; if that fails,
+        each in its own, so one bad write costs only itself. One result per write: the
+        customer id (or None), or the error that write met."""
+        try:
+            async with self._call_write() as session:
+                return list(await apply_ends(session, ends, self._clock()))
+        except (exc.IntegrityError, CustomerStoreError):
+            pass  # rolled back: each again on its own
+        results: list[int | None | CustomerStoreError] = []
+        for end in ends:
+            try:
+                results.append(await self._finish(end))
+            except CustomerStoreError as error:
+                results.append(error)
+        return results
+
+    async def _finish(self, end: JourneyEnd) -> int | None:
         for attempt in (1, 2):
             try:
                 async with self._call_write() as session:
-                    owner = customer_id
-                    if owner is None and phone is not None:
-                        owner = await self._phone_owner(session, phone, language)
-                    if owner is not None:
-                        values["customer_id"] = owner
-                    done = await session.execute(
-                        update(_JOURNEYS).where(_JOURNEYS.c.id == journey_id).values(values)
-                    )
-                    if done.rowcount == 0:
-                        raise NotFound(f"journey {journey_id} does not exist")
-                    if owner is None:
-                        return None
-                    now = self._clock()
-                    for field, value in given:
-                        await session.execute(
-                            _profile_upsert(session, owner, field, value, channel, now)
-                        )
-                    if interaction is not None:
-                        row = interaction_values(
-                            now, owner, channel, journey_id=journey_id, **interaction
-                        )
-                        insert_row = self._insert(session, _INTERACTIONS).values(row)
-                        if row["idempotency_key"] is not None:
-                            insert_row = insert_row.on_conflict_do_nothing(
-                                index_elements=[_INTERACTIONS.c.idempotency_key]
-                            )
-                        await session.execute(insert_row)
-                    return owner
+                    return await apply_end(session, end, self._clock())
             except exc.IntegrityError as error:
                 # a concurrent first call from the same number created the customer: retry,
                 # finding them; anything else (a customer deleted mid-call) is a conflict
-                if attempt == 1 and customer_id is None and phone is not None:
+                if attempt == 1 and end.customer_id is None and end.phone is not None:
                     continue
-                raise Conflict(f"journey {journey_id}: {describe(error)}") from None
+                raise Conflict(f"journey {end.journey_id}: {describe(error)}") from None
         raise AssertionError("unreachable")
-
-    async def _phone_owner(self, session: AsyncSession, phone: str, language: str | None) -> int:
-        owner = await session.scalar(queries.identity_owner("phone", phone))
-        if owner is None:
-            now = utcnow()
-            created = await session.execute(
-                insert(_CUSTOMERS)
-                .values(segment="new", vip=False, language=language, attributes={}, created_at=now)
-                .returning(_CUSTOMERS.c.id)
-            )
-            owner = int(created.scalar_one())
-            await session.execute(
-                insert(_IDENTITIES).values(
-                    customer_id=owner,
-                    kind="phone",
-                    value=phone,
-                    verified=False,
-                    created_at=now,
-                    match_key=match_key("phone", phone),
-                )
-            )
-            return owner
-        for _ in range(MAX_MERGE_HOPS):
-            merged_into = await session.scalar(
-                select(_CUSTOMERS.c.merged_into).where(_CUSTOMERS.c.id == owner)
-            )
-            if merged_into is None:
-                return owner
-            owner = merged_into
-        raise NotFound(f"customer {owner}: merge chain longer than {MAX_MERGE_HOPS} hops")
 
     @asynccontextmanager
     async def _call_write(self) -> AsyncIterator[AsyncSession]:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from customers.exceptions import JourneyConflict
 from customers.store import CustomerStore
 from ivr.call.lookup import CallerLookup
-from ivr.call.outcome import CallRecord, save_call
+from ivr.call.outcome import CallRecord, save_calls
 from ivr.call.player import AgiPlayer
-from ivr.fastagi import AGIChannel, AGIHangup
+from ivr.call.writer import CallWriter
+from ivr.fastagi import AGIChannel, AGIError, AGIHangup
 from ivr.prompts import PromptRenderer
 from ivr.scenario import (
     Action,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 Publish = Callable[[str, Mapping[str, Any]], Awaitable[None]]
 Clock = Callable[[], datetime]
 NORMAL_CLEARING = 16
+STATUS = "OMNIVOX_STATUS"
 
 
 def utc_now() -> datetime:
@@ -47,6 +49,8 @@ class IvrHandler:
     The outcome reaches Asterisk as channel variables (the dialplan contract in
     ``asterisk-config/etc/extensions.conf``) and the rest of Omnivox through ``publish``:
     ``ivr.transfer`` (a caller now waits for an agent) and ``ivr.channel_switch``.
+    What a call leaves in the store is written by ``writer`` after its last command:
+    :meth:`aclose` (after the FastAGI server's) stores what is still queued.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class IvrHandler:
         clock: Clock = utc_now,
         logger: logging.Logger | None = None,
         speech: SpeechInput | None = None,
+        writer: CallWriter | None = None,
     ) -> None:
         self._scenarios = scenarios
         self._store = store
@@ -69,24 +74,35 @@ class IvrHandler:
         self._clock = clock
         self._log = logger or logging.getLogger("ivr.call")
         self._speech = speech  # None: keys only
+        self._writer = writer or CallWriter(
+            lambda records: save_calls(store, records, self._log), logger=self._log
+        )
+
+    async def aclose(self) -> None:
+        """Store the calls still queued; after the FastAGI server closed, nothing is lost."""
+        await self._writer.aclose()
 
     async def __call__(self, channel: AGIChannel) -> None:
         env = channel.env
         scenario = self._scenarios.get(env.script)
         if scenario is None:
             self._log.warning("call %s asked for unknown scenario %r", env.uniqueid, env.script)
-            await channel.set_variable("OMNIVOX_STATUS", "FAILED")
+            await channel.set_variable(STATUS, "FAILED")
             return
         started = self._clock()
         language = env.query.get("language") or None
         start = await self._lookup.start(scenario, env.callerid, started, language=language)
         customer_id = start.customer.id if start.customer else None
+        call = Call(scenario, start.context)
+        first_language = call.journey.language
         # The journey row is written while the caller hears the first prompt: the call does
         # not wait for it; whatever needs its id (a transfer, the end) waits for it there.
+        # A first-time caller's customer is made with it, so a transfer can name them.
         opening = asyncio.create_task(
-            self._open_journey(env.uniqueid, scenario, start.phone, customer_id, started)
+            self._open_journey(
+                env.uniqueid, scenario, start.phone, customer_id, started, first_language
+            )
         )
-        call = Call(scenario, start.context)
         view = start.context.customer
         facts = {
             "call_id": env.uniqueid,
@@ -110,7 +126,7 @@ class IvrHandler:
             call.hangup(self._clock())
             raise
         finally:
-            call_id, journey_id = await asyncio.shield(opening)  # its failure is the call's
+            call_id, journey_id, owner = await asyncio.shield(opening)  # its failure is the call's
             record = CallRecord(
                 call_id=call_id,
                 journey_id=journey_id,
@@ -119,15 +135,23 @@ class IvrHandler:
                 started_at=started,
                 ended_at=self._clock(),
                 phone=start.phone,
-                customer_id=customer_id,
+                customer_id=owner,
                 failed=failed,
+                created_customer=first_language if owner != customer_id else None,
             )
-            # Shielded: a server shutting down must not lose the record of a call it cut.
-            saved = await asyncio.shield(save_call(self._store, record, self._log))
-        for callback in callbacks:  # an agent's phone must not ring while the IVR still talks
-            await self._emit("ivr.channel_switch", callback | {"customer_id": saved or customer_id})
+            # Queued at once, without a turn of the event loop; a server shutting down does
+            # not lose the record of a call it cut (the writer keeps it, see submit).
+            stored = await self._writer.submit(record)
+        if callbacks:  # an agent's phone must not ring while the IVR still talks
+            saved = await asyncio.shield(stored)
+            for callback in callbacks:
+                await self._emit("ivr.channel_switch", callback | {"customer_id": saved or owner})
+        # The call's own commands are over: its status now, then the wait for the store
+        # (the socket closes after it: Asterisk goes on once the journey is stored).
+        await self._status_ok(channel)
+        saved = await asyncio.shield(stored)
         if transfer is not None:
-            if saved is not None and saved != customer_id:  # a first call's new profile
+            if saved is not None and saved != owner:  # merged meanwhile: the surviving profile
                 await self._tell_customer(channel, saved)
             # Told after the journey is stored (and a first-time caller has a profile), so the
             # router's screen-pop reads a complete journey and the right customer.
@@ -135,7 +159,7 @@ class IvrHandler:
                 "ivr.transfer",
                 facts
                 | {
-                    "customer_id": saved if saved is not None else customer_id,
+                    "customer_id": saved if saved is not None else owner,
                     "service": transfer.service,
                     "skills": list(transfer.skills),
                     "priority": transfer.priority,
@@ -151,20 +175,23 @@ class IvrHandler:
         phone: str | None,
         customer_id: int | None,
         started: datetime,
-    ) -> tuple[str, int]:
-        """A journey row for this call; a channel that runs the IVR twice gets a second one."""
+        language: str,
+    ) -> tuple[str, int, int | None]:
+        """A journey row for this call (a channel that runs the IVR twice gets a second one),
+        and the caller's customer: a caller with a number but no profile gets one now."""
         call_id = uniqueid or f"omnivox-{started.timestamp():.6f}"
         for attempt in range(1, 10):
             try:
-                journey_id = await self._store.start_journey(
+                journey_id, owner = await self._store.start_call_journey(
                     call_id,
                     scenario.name,
                     scenario_version=scenario.version,
                     caller=phone,
                     customer_id=customer_id,  # linked now: a call cut by a crash still resumes
+                    language=language,
                     started_at=started,
                 )
-                return call_id, journey_id
+                return call_id, journey_id, owner
             except JourneyConflict:
                 call_id = f"{uniqueid}#{attempt + 1}"
         raise RuntimeError(f"call {uniqueid}: too many journeys on one channel")
@@ -175,7 +202,7 @@ class IvrHandler:
         channel: AGIChannel,
         facts: dict[str, Any],
         callbacks: list[dict[str, Any]],
-        opening: asyncio.Task[tuple[str, int]],
+        opening: asyncio.Task[tuple[str, int, int | None]],
     ) -> Transfer | None:
         """Perform the engine's actions until the call ends; the transfer it ended on, if any.
         A callback the caller asks for goes to ``callbacks``; other switches are told now.
@@ -195,7 +222,7 @@ class IvrHandler:
                     typed = player.take_typed_ahead()
                     continue
                 case ChannelSwitch():
-                    facts["journey_id"] = (await opening)[1]
+                    _, facts["journey_id"], facts["customer_id"] = await opening
                     switch = facts | {"kind": action.kind, "intent": action.intent}
                     if action.kind == "callback":
                         callbacks.append(switch)
@@ -203,7 +230,7 @@ class IvrHandler:
                         await self._emit("ivr.channel_switch", switch)
                     action = call.feed(PromptDone(), self._clock())
                 case Transfer():
-                    facts["journey_id"] = (await opening)[1]
+                    _, facts["journey_id"], facts["customer_id"] = await opening
                     await self._transfer(channel, action, facts)
                     return action
                 case Hangup():
@@ -228,6 +255,15 @@ class IvrHandler:
         }
         for name, value in variables.items():
             await channel.set_variable(name, value)
+
+    async def _status_ok(self, channel: AGIChannel) -> None:
+        """What the server sets after the handler (OK), set before the wait for the store."""
+        if STATUS in channel.variables_set or not channel.connected:
+            return
+        try:
+            await channel.set_variable(STATUS, "OK")
+        except AGIError as exc:  # hung up meanwhile
+            self._log.info("call %s: status not set (%s)", channel.env.uniqueid, exc)
 
     async def _tell_customer(self, channel: AGIChannel, customer_id: int) -> None:
         """The hold context announces the caller with OMNIVOX_CUSTOMER: the id just made."""

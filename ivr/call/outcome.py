@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from customers.exceptions import CustomerStoreError
 from customers.store import CustomerStore
+from customers.store.journeys_finish import JourneyEnd
 from ivr.scenario import Journey, Scenario
 
 OUTCOMES = {
@@ -32,15 +34,14 @@ class CallRecord:
     phone: str | None
     customer_id: int | None
     failed: bool = False  # the adapter failed (not the caller, not the scenario)
+    created_customer: str | None = None  # the customer was made at the start, in this language
 
 
-async def save_call(store: CustomerStore, record: CallRecord, log: logging.Logger) -> int | None:
-    """Close the journey, record the interaction and keep what the caller typed, in one
-    transaction; a first-time caller with a number gets a customer to build on.
-
-    Returns the customer id. Store failures are logged, never raised: the call is over and
-    the caller must not notice.
-    """
+def call_end(store: CustomerStore, record: CallRecord) -> JourneyEnd:
+    """What the store keeps of ``record``: the journey closed, the interaction and what the
+    caller typed; a first-time caller with a number gets a customer to build on (made at the
+    call's start when it had a number: :attr:`CallRecord.created_customer`).
+    :class:`InvalidValue` if the record cannot be stored."""
     journey = record.journey
     status = "failed" if record.failed else journey.status
     outcome = OUTCOMES[status]
@@ -50,27 +51,52 @@ async def save_call(store: CustomerStore, record: CallRecord, log: logging.Logge
         for name in record.scenario.fields
         if (item := journey.collected.get(name)) is not None and item.source == "voice"
     }
-    try:
-        return await store.finish_journey(
-            record.journey_id,
-            journey.to_record() | {"status": status, "ended_at": record.ended_at},
-            customer_id=record.customer_id,
-            # a caller who heard nothing (cut before the first node) leaves no profile
-            phone=record.phone if journey.path else None,
-            language=journey.language,
-            channel="voice",
-            profile=typed,
-            interaction={
-                "direction": "in",
-                "occurred_at": record.started_at,
-                "intent": journey.intent,
-                "summary": f"IVR {record.scenario.name}: {status} at {where}",
-                "outcome": outcome,
-                "open": outcome != "resolved",
-                "data": journey.data(),
-                "idempotency_key": f"ivr:{record.call_id}",
-            },
-        )
-    except CustomerStoreError:
-        log.exception("call %s: could not store the journey's outcome", record.call_id)
-        return None
+    created_in = record.created_customer
+    return store.journey_end(
+        record.journey_id,
+        journey.to_record() | {"status": status, "ended_at": record.ended_at},
+        customer_id=record.customer_id,
+        # a caller who heard nothing (cut before the first node) leaves no profile
+        phone=record.phone if journey.path else None,
+        language=journey.language,
+        channel="voice",
+        profile=typed,
+        interaction={
+            "direction": "in",
+            "occurred_at": record.started_at,
+            "intent": journey.intent,
+            "summary": f"IVR {record.scenario.name}: {status} at {where}",
+            "outcome": outcome,
+            "open": outcome != "resolved",
+            "data": journey.data(),
+            "idempotency_key": f"ivr:{record.call_id}",
+        },
+        customer_language=journey.language
+        if created_in is not None and journey.language != created_in
+        else None,
+    )
+
+
+async def save_calls(
+    store: CustomerStore, records: Sequence[CallRecord], log: logging.Logger
+) -> list[int | None]:
+    """Store ``records`` (see :func:`call_end`) in one transaction, or each in its own if
+    that fails. The customer id of each; store failures are logged, never raised (None):
+    the calls are over and the callers must not notice."""
+    results: list[int | None | CustomerStoreError] = []
+    ends: list[JourneyEnd] = []
+    for record in records:
+        try:
+            ends.append(call_end(store, record))
+            results.append(None)
+        except CustomerStoreError as error:
+            results.append(error)
+    written = iter(await store.finish_journeys(ends) if ends else [])
+    saved: list[int | None] = []
+    for record, result in zip(records, results, strict=True):
+        outcome = result if isinstance(result, CustomerStoreError) else next(written)
+        if isinstance(outcome, CustomerStoreError):
+            log.error("call %s: could not store the journey's outcome: %s", record.call_id, outcome)
+            outcome = None
+        saved.append(outcome)
+    return saved
