@@ -48,6 +48,7 @@ from routing.core.config import parse_config
 from routing.service import RedisLease, Router, SoleLeader
 from routing.service import http as routing_http
 from routing.state import MemoryState, RedisState, RoutingState
+from routing.state.lane import ScriptLane
 
 log = logging.getLogger("omnivox")
 
@@ -185,7 +186,9 @@ class OmnivoxServer:
         state: RoutingState
         if self.redis is not None:  # shared by every instance on this Redis
             prefix = f"{self.settings.redis_prefix}routing:"
-            state = RedisState(self.routing_redis(), config.services, prefix=prefix)
+            url = self.settings.redis_url or ""
+            lane = ScriptLane.from_url(url) if url.startswith("redis://") else None
+            state = RedisState(self.routing_redis(), config.services, prefix=prefix, lane=lane)
             leader: RedisLease | SoleLeader = RedisLease(
                 self.routing_redis(), f"{prefix}ami-leader", logger=log
             )
@@ -367,6 +370,7 @@ class OmnivoxServer:
             await self.speech.close()
         if self.router is not None:
             await self.router.close()
+            await self.router.state.close()  # the Redis store's script lane
         if self.http_runner is not None:
             await self.http_runner.cleanup()
         if self.ami is not None:
