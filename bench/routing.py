@@ -33,6 +33,13 @@ and every call end carries a number from the store's one shared sequence, and th
 all processes are replayed in that order; an agent reserved while holding a contact, or a
 contact reserved twice, is a double assignment.
 
+What it measures is the routing state's per-agent decision (what ``RoutingState`` offers a
+router), not yet the running server's path: ``routing.service.Router.dispatch`` still reads a
+whole snapshot and calls ``routing.core.assign`` over every waiting contact and ready agent,
+which is fine for a contact centre's hundreds of agents but not for this population; moving
+the router onto ``ready_and_reserve``/``offer_for_agent`` (and into Lua the live-state
+relaxation triggers, which the Lua decision treats as never firing) is open work.
+
 The last line printed is one JSON object for the largest process count.
 
 Measured with the defaults (2 cores shared with other jobs, Redis 7.0 local): 1 process
