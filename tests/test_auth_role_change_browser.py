@@ -11,7 +11,7 @@ import pytest
 
 from customers.store import CustomerStore
 from omnivox.auth.http import SESSIONS
-from tests.wallboard_helpers import running
+from tests.wallboard_helpers import Board, running
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,19 +19,25 @@ pytestmark = [
 ]
 
 
+async def signed_in(browser: Any, board: Board, login: str) -> tuple[Any, list[str]]:
+    """A Chromium page signed in as ``login`` (on the desktop), and its page errors."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(str(board.client.make_url("/")))
+    await page.fill("#login", login)
+    await page.fill("#password", f"pw-{login}")
+    await page.click("#signin-submit")
+    await page.wait_for_url("**/desktop")
+    return page, errors
+
+
 async def test_a_demoted_supervisors_wallboard_says_why_it_stopped(
     browser: Any, sqlite_store: CustomerStore
 ) -> None:
     async with running(sqlite_store) as board:
         sue = await board.agent("sue", role="supervisor")
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(str(board.client.make_url("/")))
-        await page.fill("#login", "sue")
-        await page.fill("#password", "pw-sue")
-        await page.click("#signin-submit")
-        await page.wait_for_url("**/desktop")
+        page, errors = await signed_in(browser, board, "sue")
         await page.goto(str(board.client.make_url("/wallboard")))
         await page.wait_for_selector("#conn[data-conn=up]")
 
@@ -51,14 +57,7 @@ async def test_a_demoted_supervisors_desktop_redraws_as_an_agents(
 ) -> None:
     async with running(sqlite_store) as board:
         sue = await board.agent("sue", role="supervisor")
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await page.goto(str(board.client.make_url("/")))
-        await page.fill("#login", "sue")
-        await page.fill("#password", "pw-sue")
-        await page.click("#signin-submit")
-        await page.wait_for_url("**/desktop")
+        page, errors = await signed_in(browser, board, "sue")
         await page.wait_for_selector("#conn[data-conn=up]")
         assert await page.is_visible("#watch-form")
         assert "supervisor" in (await page.text_content("#me") or "")
