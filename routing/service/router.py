@@ -9,6 +9,11 @@ optional: without it a voice contact is offered and stays offered (nothing to di
 
 With AMI, a caller is queued when the dialplan announces them in the hold context
 (``OmnivoxWaiting``, which carries the IVR's decision), whichever instance ran their IVR.
+
+An agent who becomes ready, and a contact that is queued, are decided for alone
+(:mod:`routing.service.per_event`: the same choice the whole round would make in a steady
+state); the tick, AMI changes and config edits run the whole round (:meth:`Router.dispatch`),
+and so does every event while a service has live-state relaxation triggers.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import Any
 
 from customers.records import AgentRecord
 from routing.core.decide import assign
-from routing.core.model import Agent, Contact, Service
+from routing.core.model import Agent, AgentState, Contact, Service
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
 from routing.service.announce import Announcer, Directory, Publish
@@ -30,8 +35,11 @@ from routing.service.connect import CallControl, connect_caller, ring_agent_for_
 from routing.service.contacts import callback_service, contact_of, view_dict
 from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
+from routing.service.per_event import HEADS_K, EventOffer, exact, for_agent, for_contact
 from routing.state import (
+    AgentView,
     ContactView,
+    Heads,
     NotFound,
     Reservation,
     RoutingState,
@@ -69,6 +77,7 @@ class Router:
         self._tick_s = tick_s
         self._log = logger or logging.getLogger("routing")
         self._cache = RequirementCache(state.services)
+        self._exact = exact(state.services)  # per-event decisions equal the whole round's
         self._dispatching = asyncio.Lock()  # one decision round at a time in this instance
         self._announce = Announcer(state, publish, directory=directory, logger=self._log)
         self._follower = CallFollower(
@@ -141,13 +150,21 @@ class Router:
     async def set_state(self, agent_id: int | str, state: str, reason: str | None = None) -> dict:
         """An agent's own change (the desktop's ready / not ready / end wrap-up).
         :class:`LookupError` for an unknown agent, :class:`StateError` for a refused change."""
+        ready = self._exact and state == AgentState.READY
+        heads = None
         try:
-            view = await self.state.set_agent_state(str(agent_id), state, reason)
+            if ready:  # ready and the first contacts of their lists in one step
+                view, heads = await self.state.agent_ready(str(agent_id), HEADS_K)
+            else:
+                view = await self.state.set_agent_state(str(agent_id), state, reason)
         except NotFound as exc:
             raise LookupError(str(exc)) from None
         data = await self._announce.agent_dict(view.to_dict(self.now()))
         await self._announce.emit("routing.agent", data)
-        await self.dispatch()
+        if ready:
+            await self._offered(await self._for_agent(view, heads))
+        elif not self._exact:
+            await self.dispatch()
         return data
 
     async def get_state(self, agent_id: int | str) -> dict:
@@ -170,6 +187,7 @@ class Router:
                 raise TransitionError(f"services still holding calls: {', '.join(sorted(busy))}")
             self.state.services = dict(services)
             self._cache = RequirementCache(self.state.services)
+            self._exact = exact(self.state.services)
             for view in await self.state.agents():
                 a = view.agent
                 await self.state.put_agent(
@@ -206,7 +224,14 @@ class Router:
         contact, meta = contact_of(facts, self.state.services, self.now())
         view = await self.state.enqueue(contact, meta)
         await self._announce.emit("routing.queued", view_dict(view, self.now()))
-        await self.dispatch()
+        if self._exact:  # the best ready agent for this contact alone
+            async with self._dispatching:
+                offer = await for_contact(
+                    self.state, view.id, ttl_s=self._offer_timeout_s, cache=self._cache
+                )
+            await self._offered(offer)
+        else:
+            await self.dispatch()
         return view
 
     async def queue_callback(self, facts: Mapping[str, Any]) -> ContactView | None:
@@ -234,9 +259,15 @@ class Router:
     async def end_contact(self, contact_id: str) -> None:
         """A non-voice contact (chat) is finished: the agent goes to wrap-up."""
         removed = await self.state.remove_contact(contact_id)
-        if removed is not None:
-            await self._announce.removed(removed)
+        if removed is None:
+            return
+        await self._announce.removed(removed)
+        if not self._exact:
             await self.dispatch()
+        elif removed.agent_id is not None and removed.agent_state is AgentState.READY:
+            view = await self.state.get_agent(removed.agent_id)
+            if view is not None:  # no wrap-up: the agent takes the next contact now
+                await self._offered(await self._for_agent(view))
 
     # --- AMI events (routing.service.follow) -------------------------------------------
 
@@ -250,10 +281,28 @@ class Router:
 
     # --- decisions ------------------------------------------------------------------------
 
+    async def _for_agent(self, view: AgentView, heads: Heads | None = None) -> EventOffer | None:
+        """Decide for one agent who became ready, one decision at a time in this instance
+        (a round of the tick does not interleave with it)."""
+        async with self._dispatching:
+            return await for_agent(
+                self.state, view, ttl_s=self._offer_timeout_s, cache=self._cache, heads=heads
+            )
+
+    async def _offered(self, offer: EventOffer | None) -> None:
+        if offer is not None:
+            await self._connect(offer.reservation, offer.decision, offer.decision_ms)
+
     async def dispatch(self) -> int:
         """Offer every waiting contact some free agent can take; returns how many were
-        offered by this instance (another may take a contact first: then it is skipped)."""
+        offered by this instance (another may take a contact first: then it is skipped).
+        The whole round (``routing.core.assign`` over a snapshot): the periodic one, after
+        AMI changes and config edits, and for every event while per-event decisions are not
+        exact (``routing.service.per_event``); nothing is read beyond the ready agents
+        while none is ready."""
         async with self._dispatching:
+            if not await self.state.ready_agents():
+                return 0
             started = time.perf_counter()
             snapshot = await self.state.snapshot()
             contacts = snapshot.contacts()
