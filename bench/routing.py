@@ -33,12 +33,12 @@ and every call end carries a number from the store's one shared sequence, and th
 all processes are replayed in that order; an agent reserved while holding a contact, or a
 contact reserved twice, is a double assignment.
 
-What it measures is the routing state's per-agent decision (what ``RoutingState`` offers a
-router), not yet the running server's path: ``routing.service.Router.dispatch`` still reads a
-whole snapshot and calls ``routing.core.assign`` over every waiting contact and ready agent,
-which is fine for a contact centre's hundreds of agents but not for this population; moving
-the router onto ``ready_and_reserve``/``offer_for_agent`` (and into Lua the live-state
-relaxation triggers, which the Lua decision treats as never firing) is open work.
+What it measures is the routing state's per-agent decision, the path the running router
+takes when an agent becomes ready (``routing.service.per_event``: ``offer_for_agent`` and
+``offer_for_contact``; the router keeps a whole-snapshot ``routing.core.assign`` round for
+its tick, AMI events and configs with live-state relaxation triggers). ``--decide lua`` is the
+one-script variant the router does not use yet (no ``why`` trace; live-state triggers count as
+never firing).
 
 The last line printed is one JSON object for the largest process count.
 
