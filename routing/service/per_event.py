@@ -28,9 +28,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from routing.core.decide import best_contact_for_agent
-from routing.core.heads import ceiling, lists_to_extend
-from routing.core.model import Agent, AgentState, Service
+from routing.core.model import AgentState, Service
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
 from routing.state import AgentView, Heads, Reservation, RoutingState
@@ -79,61 +77,6 @@ def sources(services: Mapping[str, Service], names: Iterable[str]) -> set[str]:
     }
 
 
-async def _heads(state: RoutingState, names: Iterable[str], k: int, more: Heads | None) -> Heads:
-    """The first ``k`` of each of ``names``' lists, reusing the lists ``more`` has."""
-    have = more.by_service if more is not None else {}
-    missing = sorted(set(names) - set(have))
-    if not missing and more is not None:
-        return more
-    read = await state.heads(missing, k)
-    if more is None:
-        return read
-    return Heads({**have, **read.by_service}, {**more.affinity, **read.affinity})
-
-
-async def offer_with_sources(
-    state: RoutingState,
-    agent: Agent,
-    *,
-    ttl_s: float,
-    cache: RequirementCache,
-    k: int = HEADS_K,
-    max_k: int = 320,
-    retries: int = RETRIES,
-    heads: Heads | None = None,
-) -> Offer | None:
-    """:func:`routing.state.offer.offer_for_agent` over the agent's services' lists and
-    those of the services that overflow to them (no live state: see :func:`exact`)."""
-    services = state.services
-    names = set(agent.services) | sources(services, agent.services)
-    most = ceiling(services.values())
-    skipped: set[str] = set()
-    attempts = 0
-    while True:
-        heads = await _heads(state, names, k, heads)
-        candidates = {c.id: c for c in heads.contacts() if c.id not in skipped}
-        while True:
-            now = state.clock()
-            decision = best_contact_for_agent(
-                agent, candidates.values(), services, now, affinity=heads.affinity, cache=cache
-            )
-            chosen = candidates[decision.contact_id] if decision is not None else None
-            lists = heads.by_service
-            if k < max_k and lists_to_extend(chosen, lists, k, services, now, None, most):
-                break  # something not read yet might outrank the choice: read further
-            if decision is None:
-                return None
-            result = await state.reserve(decision.contact_id, agent.id, ttl_s)
-            attempts += 1
-            if isinstance(result, Reservation):
-                return Offer(result, decision, attempts)
-            if result.reason.agent_side or attempts > retries:
-                return None
-            skipped.add(decision.contact_id)
-            del candidates[decision.contact_id]
-        k, heads = k * 2, None
-
-
 async def for_agent(
     state: RoutingState,
     view: AgentView,
@@ -149,12 +92,17 @@ async def for_agent(
     if view.state is not AgentState.READY or not view.reachable or view.contact_id is not None:
         return None
     started = time.perf_counter()
-    if sources(state.services, view.agent.services):
-        offer = await offer_with_sources(
-            state, view.agent, ttl_s=ttl_s, cache=cache, k=k, heads=heads
-        )
-    else:
-        offer = await offer_for_agent(state, view.agent, ttl_s=ttl_s, cache=cache, k=k, heads=heads)
+    agent = view.agent
+    offer = await offer_for_agent(
+        state,
+        agent,
+        ttl_s=ttl_s,
+        cache=cache,
+        k=k,
+        retries=RETRIES,
+        heads=heads,
+        lists=set(agent.services) | sources(state.services, agent.services),
+    )
     return _offer(offer, started)
 
 

@@ -7,7 +7,7 @@ tried. Nothing here holds a lock: the store's atomic ``reserve`` is the only arb
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from routing.core.decide import best_agent_for_contact, best_contact_for_agent
@@ -43,6 +43,7 @@ async def offer_for_agent(
     max_k: int = 320,
     retries: int = 8,
     heads: Heads | None = None,
+    lists: Iterable[str] | None = None,
 ) -> Offer | None:
     """An agent became ready: reserve the best waiting contact of their services for them.
 
@@ -53,16 +54,17 @@ async def offer_for_agent(
     choice is the one the whole lists would give. A contact taken meanwhile is skipped
     and the next best tried (``retries`` times). None when nothing fits or the agent can no
     longer take a contact. ``heads``: what :meth:`RoutingState.agent_ready` returned for
-    this agent with this ``k`` (saves the first read).
+    this agent with this ``k`` (saves the first read; lists it lacks are read). ``lists``: the
+    waiting lists to read (default: the agent's services).
     """
     services = state.services
+    names = sorted(set(agent.services if lists is None else lists))
     cache = cache if cache is not None else RequirementCache(services)
     most = ceiling(services.values(), live)
     skipped: set[str] = set()
     attempts = 0
     while True:
-        if heads is None:
-            heads = await state.heads(sorted(agent.services), k)
+        heads = await _read(state, names, k, heads)
         candidates = {c.id: c for c in heads.contacts() if c.id not in skipped}
         while True:
             now = state.clock()
@@ -91,6 +93,18 @@ async def offer_for_agent(
             skipped.add(decision.contact_id)
             del candidates[decision.contact_id]
         k, heads = k * 2, None
+
+
+async def _read(state: RoutingState, names: Sequence[str], k: int, have: Heads | None) -> Heads:
+    """The first ``k`` contacts of each of ``names``' lists, reusing those ``have`` holds."""
+    held = have.by_service if have is not None else {}
+    missing = [name for name in names if name not in held]
+    if have is not None and not missing:
+        return have
+    read = await state.heads(missing, k)
+    if have is None:
+        return read
+    return Heads({**held, **read.by_service}, {**have.affinity, **read.affinity})
 
 
 async def offer_for_contact(
