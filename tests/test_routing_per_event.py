@@ -22,6 +22,7 @@ from routing.state import MemoryState, RedisState, RoutingState
 from tests.test_routing_router import Clock as RouterClock
 from tests.test_routing_router import agent as record
 from tests.test_routing_router import transfer
+from tests.test_routing_state_decide import services as any_services
 from tests.test_routing_state_support import REDIS_URL, T0, Clock, new_prefix
 
 READY, NOT_READY = AgentState.READY, AgentState.NOT_READY
@@ -43,22 +44,9 @@ def relax_steps(draw: Any, me: str) -> RelaxStep:
     )
 
 
-@st.composite
-def services(draw: Any) -> dict[str, Service]:
-    return {
-        name: Service(
-            name,
-            requires=draw(skill_levels),
-            priority=draw(st.integers(0, 2)),
-            sl_target_s=draw(st.sampled_from([20.0, 45.5, 300.0])),
-            relax=tuple(draw(st.lists(relax_steps(name), max_size=2))),
-            priority_step_s=draw(st.sampled_from([60.0, 30.0, 1.0])),
-            vip_lift=draw(st.sampled_from([0, 2])),
-            sl_risk_window_s=draw(st.sampled_from([None, 10.0])),
-            sl_risk_gain=draw(st.sampled_from([1.0, 0.5, 3.0])),
-        )
-        for name in NAMES
-    }
+def services() -> st.SearchStrategy[dict[str, Service]]:
+    """Random services whose relaxation steps are time-only."""
+    return any_services(relax_steps)
 
 
 @st.composite

@@ -51,7 +51,8 @@ def relax_steps(draw: Any, me: str) -> RelaxStep:
 
 
 @st.composite
-def services(draw: Any) -> dict[str, Service]:
+def services(draw: Any, steps: Any = relax_steps) -> dict[str, Service]:
+    """Random services over NAMES, each with up to two relaxation steps drawn by ``steps``."""
     out = {}
     for name in NAMES:
         out[name] = Service(
@@ -59,7 +60,7 @@ def services(draw: Any) -> dict[str, Service]:
             requires=draw(skill_levels),
             priority=draw(st.integers(0, 2)),
             sl_target_s=draw(st.sampled_from([20.0, 45.5, 300.0])),
-            relax=tuple(draw(st.lists(relax_steps(name), max_size=2))),
+            relax=tuple(draw(st.lists(steps(name), max_size=2))),
             priority_step_s=draw(st.sampled_from([60.0, 30.0, 1.0])),
             vip_lift=draw(st.sampled_from([0, 2])),
             sl_risk_window_s=draw(st.sampled_from([None, 10.0])),
