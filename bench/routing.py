@@ -41,11 +41,6 @@ one-script variant the router does not use yet (no ``why`` trace; live-state tri
 never firing).
 
 The last line printed is one JSON object for the largest process count.
-
-Measured with the defaults (2 cores shared with other jobs, Redis 7.0 local): 1 process
-~1,450-1,570 decisions/s, p99 1.7-2.3 ms; 4 processes ~1,960-2,390/s, p99 5.6-6.3 ms; per
-decision ~0.25 ms of router CPU and ~0.31-0.40 ms of Redis CPU, so the two cores bound it
-(``--decide python``: ~740/s, 0.70 + 0.54 ms).
 """
 
 from __future__ import annotations
