@@ -20,17 +20,17 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from omnivox.auth import watch
 from omnivox.auth.http import SESSIONS, error, require_principal, token_of
 from omnivox.auth.principal import Principal
-from omnivox.auth.tokens import InvalidToken
 from omnivox.desktop.access import Forbidden, check_watch, parse_agent_id
 from omnivox.desktop.hub import Listener
 from omnivox.desktop.keys import CLOCK, HUB, SOCKETS, STORE
 
 log = logging.getLogger("omnivox.desktop")
-RECHECK_S = 30.0  # how often an open socket re-checks its session (logout elsewhere, expiry)
+RECHECK_S = watch.RECHECK_S  # how often an open socket re-checks its session (logout, expiry)
 MAX_MESSAGE = 16 * 1024
-CLOSE_SESSION, CLOSE_OVERFLOW, CLOSE_CHANGED, CLOSE_POLICY = 4401, 4408, 4409, 1008
+CLOSE_SESSION, CLOSE_OVERFLOW, CLOSE_CHANGED, CLOSE_POLICY = watch.CLOSE_SESSION, 4408, 4409, 1008
 
 
 async def agent_socket(request: web.Request) -> web.StreamResponse:
@@ -143,42 +143,25 @@ async def _guard(
 ) -> None:
     """Close the socket when its session ends (signed out, expired, or the hub says so) or
     the agent's role or team changed (re-checked at once when an admin changes it)."""
-    sessions, token = request.app[SESSIONS], token_of(request) or ""
-    clock = request.app[CLOCK]
-    ended = asyncio.create_task(listener.ended_wait())
-    changed = sessions.changes(principal.id)
-    changed_wait = asyncio.create_task(changed.wait())
-    try:
-        while True:
-            try:
-                claims = sessions.signer.verify(token)
-                now = await sessions.authenticate(token)
-            except InvalidToken as exc:
-                await ws.close(code=CLOSE_SESSION, message=str(exc).encode()[:120])
-                return
-            if (now.role, now.team) != (principal.role, principal.team):
-                await ws.close(code=CLOSE_CHANGED, message=b"your role or team changed")
-                return
-            wait = max(0.05, min(RECHECK_S, claims.expires_at - clock()))
-            done, _ = await asyncio.wait(
-                {ended, changed_wait}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
-            )
-            if changed_wait in done:
-                changed.clear()
-                changed_wait = asyncio.create_task(changed.wait())
-                if ended not in done:
-                    continue
-            if ended in done:
-                reason = ended.result()
-                code = CLOSE_SESSION if reason == "signed out" else CLOSE_OVERFLOW
-                if reason == "server shutting down":
-                    code = WSCloseCode.GOING_AWAY
-                await ws.close(code=code, message=reason.encode()[:120])
-                return
-    finally:
-        ended.cancel()
-        changed_wait.cancel()
-        sessions.forget(principal.id, changed)
+    await watch.watch_session(
+        ws,
+        request.app[SESSIONS],
+        token_of(request) or "",
+        principal.id,
+        clock=request.app[CLOCK],
+        allowed=lambda now: (now.role, now.team) == (principal.role, principal.team),
+        refused=(CLOSE_CHANGED, b"your role or team changed"),
+        ended=lambda: _ended(listener),
+        recheck_s=RECHECK_S,
+    )
+
+
+async def _ended(listener: Listener) -> tuple[int, str]:
+    """The close code and reason once the hub ends the listener's session."""
+    reason = await listener.ended_wait()
+    if reason == "server shutting down":
+        return WSCloseCode.GOING_AWAY, reason
+    return (CLOSE_SESSION if reason == "signed out" else CLOSE_OVERFLOW), reason
 
 
 def setup(app: web.Application) -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from omnivox.auth import watch
 from omnivox.auth.http import PRINCIPAL, SESSIONS, error, require_principal, token_of
 from omnivox.auth.principal import Principal
-from omnivox.auth.tokens import InvalidToken
 from omnivox.desktop.pages import SECURITY_HEADERS
 from omnivox.wallboard.feed import Subscriber, Wallboard
 
@@ -30,8 +30,8 @@ STATIC = Path(__file__).with_name("static")
 WALLBOARD = web.AppKey("wallboard", Wallboard)
 SOCKETS = web.AppKey("wallboard_sockets", set)
 ROLES = ("supervisor", "admin")
-RECHECK_S = 30.0  # how often an open socket re-checks its session
-CLOSE_SESSION, CLOSE_FORBIDDEN, CLOSE_POLICY = 4401, 4403, 1008
+RECHECK_S = watch.RECHECK_S  # how often an open socket re-checks its session
+CLOSE_SESSION, CLOSE_FORBIDDEN, CLOSE_POLICY = watch.CLOSE_SESSION, 4403, 1008
 
 
 def require_supervisor(request: web.Request) -> Principal:
@@ -120,26 +120,16 @@ async def _receive(ws: web.WebSocketResponse) -> None:
 async def _guard(ws: web.WebSocketResponse, request: web.Request, agent_id: int) -> None:
     """Close the socket once its session ends (signed out elsewhere, expired) or its role no
     longer allows the wallboard; re-checked at once when an admin changes the agent."""
-    sessions, token = request.app[SESSIONS], token_of(request) or ""
-    clock = request.app[WALLBOARD].now
-    changed = sessions.changes(agent_id)
-    try:
-        while True:
-            try:
-                claims = sessions.signer.verify(token)
-                principal = await sessions.authenticate(token)
-            except InvalidToken as exc:
-                await ws.close(code=CLOSE_SESSION, message=str(exc).encode()[:120])
-                return
-            if principal.role not in ROLES:
-                await ws.close(code=CLOSE_FORBIDDEN, message=b"the wallboard is for supervisors")
-                return
-            wait = max(0.05, min(RECHECK_S, claims.expires_at - clock()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), wait)
-            changed.clear()
-    finally:
-        sessions.forget(agent_id, changed)
+    await watch.watch_session(
+        ws,
+        request.app[SESSIONS],
+        token_of(request) or "",
+        agent_id,
+        clock=request.app[WALLBOARD].now,
+        allowed=lambda principal: principal.role in ROLES,
+        refused=(CLOSE_FORBIDDEN, b"the wallboard is for supervisors"),
+        recheck_s=RECHECK_S,
+    )
 
 
 def setup(app: web.Application, wallboard: Wallboard) -> None:
