@@ -16,7 +16,8 @@ Format::
         vip_lift: 2
         sl_risk_window_s: 10            # default: sl_target_s / 2
         sl_risk_gain: 1.0
-        behind_lift: 1
+        behind_lift: 1                  # while behind the service-level target ...
+        sl_window_s: 900                # ... over this rolling window (routing.core.service_level)
         relax:
           - {after_s: 30, set: {billing: 3}}
           - {after_s: 60, set: {billing: 1}}
@@ -52,6 +53,7 @@ SERVICE_NUMBERS = {
     "priority_step_s": 0.0,
     "sl_risk_window_s": 0.0,
     "sl_risk_gain": 0.0,
+    "sl_window_s": 1.0,
 }  # name -> minimum
 SERVICE_INTS = ("priority", "vip_lift", "behind_lift")
 SERVICE_KEYS = frozenset(SERVICE_NUMBERS) | frozenset(SERVICE_INTS) | {"requires", "relax"}

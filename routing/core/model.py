@@ -104,7 +104,8 @@ class Service:
     ``vip_lift`` in priority levels, one level worth ``priority_step_s`` seconds of waiting;
     ``sl_risk_window_s`` (default: half of ``sl_target_s``) is how long before its
     service-level target a contact starts gaining ``sl_risk_gain`` extra seconds per second;
-    ``behind_lift`` levels are added while the service is behind its service-level target.
+    ``behind_lift`` levels are added while the service is behind its service-level target,
+    measured over the last ``sl_window_s`` seconds (see ``routing.core.service_level``).
     """
 
     name: str
@@ -120,6 +121,7 @@ class Service:
     sl_risk_window_s: float | None = None
     sl_risk_gain: float = 1.0
     behind_lift: int = 1
+    sl_window_s: float = 900.0  # the rolling window the "behind target" level is measured over
 
     @property
     def risk_window_s(self) -> float:

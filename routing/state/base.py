@@ -15,7 +15,11 @@ Invariants every implementation keeps, whatever the interleaving of calls:
   the agent to its ``rejected_by`` (``Contact.excluded``) and makes the agent NOT_READY with
   the given reason ("missed");
 - each reservation, confirmation, release and removal takes the next number of one
-  sequence shared by every instance on the store (``Reservation.token``, ``*.seq``).
+  sequence shared by every instance on the store (``Reservation.token``, ``*.seq``);
+- every contact's service-level outcome is recorded once, by the transition that settles it
+  (``confirm``: answered, within the target or not; ``remove_contact`` of a contact not
+  answered: abandoned), and counted by :meth:`RoutingState.service_levels` while it is in
+  its service's window (``routing.core.service_level``).
 
 Times come from the store's ``clock`` (``time.time`` unless given), so instances sharing a
 Redis must share a clock (NTP).
@@ -28,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from routing.core.model import Agent, AgentState, Contact, Service
+from routing.core.service_level import Tally
 from routing.state.model import (
     AGENT_SET_STATES,
     Affinity,
@@ -201,6 +206,12 @@ class RoutingState(ABC):
             affinity=await self.affinity(customers),
             taken_at=now,
         )
+
+    @abstractmethod
+    async def service_levels(self) -> dict[str, Tally]:
+        """Per service of :attr:`services`, what its service level counts now: outcomes in
+        its ``sl_window_s`` (met or missed the target, abandons as missed) and contacts not
+        answered yet that waited more than ``sl_target_s`` (``routing.core.service_level``)."""
 
     # --- reservations ---------------------------------------------------------------------
 

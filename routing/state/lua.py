@@ -5,7 +5,8 @@ every router instance on the same Redis.
 ``agents`` set, ``ready`` and ``ready:<service>`` sets of offerable agents; ``c:<contact>``
 contact hash, ``contacts`` set, ``w:<service>`` waiting sorted set (score ascending: best
 first); ``resv`` reservations by expiry, ``wrap`` wrap-ups by end, ``aff`` customer ->
-``[agent, answered_at]``, ``seq`` the shared sequence (reservation tokens).
+``[agent, answered_at]``, ``seq`` the shared sequence (reservation tokens); service-level
+counts in ``slok:``/``slno:``/``pend:<service>`` (:mod:`routing.state.lua_levels`).
 
 A waiting list's member is the whole static contact, ``id LF customer LF rejected_by-JSON
 LF data-JSON`` (the contact hash keeps it as ``member``), so reading the head of a list is
@@ -37,6 +38,7 @@ from routing.state.lua_contacts import (
     UPDATE_META,
 )
 from routing.state.lua_decide import READY_RESERVE
+from routing.state.lua_levels import SL_LEVELS, SL_RECORD
 from routing.state.lua_offers import CONFIRM, RELEASE, RESERVE, SWEEP
 
 PRELUDE = r"""
@@ -184,5 +186,7 @@ SCRIPTS = {
     "ready_heads": READY_HEADS,
     "read_contacts": READ_CONTACTS,
     "ready_reserve": READY_RESERVE,
+    "sl_record": SL_RECORD,
+    "sl_levels": SL_LEVELS,
 }
 """Script name -> body; the store prepends :data:`PRELUDE` to each."""

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from routing.core.model import Agent, AgentState, Contact, Service
+from routing.core.service_level import LevelBook, Tally, met_target
 from routing.state.base import MISSED, RoutingState, agent_set_state
 from routing.state.codec import check_agent, check_contact, check_meta, queue_score
 from routing.state.model import (
@@ -54,6 +55,7 @@ class MemoryState(RoutingState):
         self._reservations: dict[str, float] = {}  # contact id -> expires at
         self._wrap_ups: dict[str, float] = {}  # agent id -> wrap-up ends at
         self._affinity: Affinity = {}
+        self._levels = LevelBook()
         self._seq = 0
 
     async def close(self) -> None:
@@ -238,6 +240,7 @@ class MemoryState(RoutingState):
         self._contacts[contact.id] = view
         self._scores[contact.id] = queue_score(contact, service)
         self._list(contact.id, contact.service)
+        self._levels.entered(contact.id, contact.service, contact.entered_at)
         return view
 
     async def list_under(self, contact_id: str, service: str) -> ContactView:
@@ -266,6 +269,8 @@ class MemoryState(RoutingState):
         del self._scores[contact_id]
         self._reservations.pop(contact_id, None)
         outcome = "ended" if view.phase == "active" else "abandoned"
+        if outcome == "abandoned":
+            self._levels.outcome(contact_id, self.services[view.contact.service], now, False)
         agent = self._agents.get(view.agent_id) if view.agent_id else None
         state = None
         if agent is not None and agent.contact_id == contact_id:
@@ -354,7 +359,14 @@ class MemoryState(RoutingState):
             self._move(agent, AgentState.ON_CALL, now)
         if view.contact.customer_id:
             self._affinity[view.contact.customer_id] = (agent_id, now)
+        service = self.services[view.contact.service]
+        met = met_target(now - view.contact.entered_at, service)
+        self._levels.outcome(contact_id, service, now, met)
         return Confirmed(view, self._next())
+
+    async def service_levels(self) -> dict[str, Tally]:
+        now = self.clock()
+        return {name: self._levels.tally(s, now) for name, s in self.services.items()}
 
     async def release(
         self, contact_id: str, *, token: int | None = None, reason: str = MISSED

@@ -8,6 +8,7 @@ left: restarting the process loses nothing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,6 +48,7 @@ from routing.state.model import (
     StateError,
     TransitionError,
 )
+from routing.state.redis_levels import RedisLevels
 from routing.state.redis_offers import NoConfig, RedisOffers, fields_json
 
 DEFAULT_PREFIX = "omnivox:routing:"
@@ -58,7 +60,7 @@ _ERRORS: dict[str, type[StateError]] = {
 }
 
 
-class RedisState(RedisOffers, RoutingState):
+class RedisState(RedisLevels, RedisOffers, RoutingState):
     """:class:`RoutingState` in Redis under ``prefix`` (shared by every instance)."""
 
     def __init__(
@@ -245,7 +247,7 @@ class RedisState(RedisOffers, RoutingState):
         extra = check_meta(meta)
         data, rejected = contact_data(contact), json.dumps(sorted(contact.excluded))
         customer = contact.customer_id or ""
-        await self._run(
+        enqueue = self._run(
             "enqueue",
             contact.id,
             data,
@@ -257,6 +259,9 @@ class RedisState(RedisOffers, RoutingState):
             fmt(service.wrap_up_s),
             *[x for kv in extra.items() for x in kv],
         )
+        # pending for the service level, sent with the script (NX: a refused duplicate keeps
+        # the first one's entry)
+        await asyncio.gather(enqueue, self._command(*self._entered_args(contact)))
         # the view the script wrote, built here (a lighter reply): what get_contact reads
         member = f"{contact.id}\n{customer}\n{rejected}\n{data}"
         meta_back = {k: json.loads(v) for k, v in extra.items()}
@@ -281,9 +286,12 @@ class RedisState(RedisOffers, RoutingState):
         seq, outcome, agent_state, fields = raw
         view = self._view(contact_id, fields_json(fields))
         state = text(agent_state)
+        ended = text(outcome) == "ended"
+        if not ended:
+            await self._outcome(view, now, False)
         return Removed(
             view=view,
-            outcome="ended" if text(outcome) == "ended" else "abandoned",
+            outcome="ended" if ended else "abandoned",
             agent_id=view.agent_id,
             agent_state=AgentState(state) if state else None,
             removed_at=now,
