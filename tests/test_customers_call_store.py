@@ -63,14 +63,18 @@ async def test_finishing_a_first_call_creates_the_caller_and_writes_everything_o
     interaction = {"direction": "in", "intent": "billing", "idempotency_key": "ivr:c1"}
 
     first = await store.finish_journey(
-        journey,
-        fields,
-        phone=PHONE,
-        language="ru",
-        profile={"account_number": "12344321"},
-        interaction=interaction,
+        store.journey_end(
+            journey,
+            fields,
+            phone=PHONE,
+            language="ru",
+            profile={"account_number": "12344321"},
+            interaction=interaction,
+        )
     )
-    again = await store.finish_journey(journey, fields, phone=PHONE, interaction=interaction)
+    again = await store.finish_journey(
+        store.journey_end(journey, fields, phone=PHONE, interaction=interaction)
+    )
 
     customer = await store.find_by_identity("phone", PHONE)
     assert customer is not None and first == again == customer.id
@@ -89,10 +93,12 @@ async def test_two_first_calls_from_one_number_end_with_one_customer(store: Cust
     owners = await asyncio.gather(
         *(
             store.finish_journey(
-                j,
-                {"status": "abandoned"},
-                phone=PHONE,
-                interaction={"direction": "in", "idempotency_key": f"ivr:{j}"},
+                store.journey_end(
+                    j,
+                    {"status": "abandoned"},
+                    phone=PHONE,
+                    interaction={"direction": "in", "idempotency_key": f"ivr:{j}"},
+                )
             )
             for j in journeys
         )

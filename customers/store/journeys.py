@@ -157,42 +157,10 @@ class JourneyOps(StoreBase):
             "menus": [],
         }
 
-    async def finish_journey(
-        self,
-        journey_id: int,
-        fields: Mapping[str, Any],
-        *,
-        customer_id: int | None = None,
-        phone: str | None = None,
-        language: str | None = None,
-        channel: str = "voice",
-        profile: Mapping[str, str] | None = None,
-        interaction: Mapping[str, Any] | None = None,
-        customer_language: str | None = None,
-    ) -> int | None:
-        """Everything a finished call writes, in one transaction.
-
-        Sets the journey's ``fields`` (those of :meth:`update_journey`) and links it to
-        ``customer_id``, or else to the owner of ``phone`` (created, segment ``new``, on their
-        first call); saves ``profile`` fields as given on ``channel``; records ``interaction``
-        (keyword arguments of ``record_interaction`` but the customer, channel and journey) —
-        a replayed idempotency key writes no second one; ``customer_language`` becomes the
-        customer's language (one the call created at its start, in another language).
-        Returns the customer id, if any.
-        """
-        return await self._finish(
-            self.journey_end(
-                journey_id,
-                fields,
-                customer_id=customer_id,
-                phone=phone,
-                language=language,
-                channel=channel,
-                profile=profile,
-                interaction=interaction,
-                customer_language=customer_language,
-            )
-        )
+    async def finish_journey(self, end: JourneyEnd) -> int | None:
+        """Everything a finished call writes (``end``, from :meth:`journey_end`), in one
+        transaction. Returns the customer id, if any."""
+        return await self._finish(end)
 
     def journey_end(
         self,
@@ -207,8 +175,16 @@ class JourneyOps(StoreBase):
         interaction: Mapping[str, Any] | None = None,
         customer_language: str | None = None,
     ) -> JourneyEnd:
-        """The validated write of :meth:`finish_journey` (same arguments), for
-        :meth:`finish_journeys`; :class:`InvalidValue` if an argument is wrong."""
+        """A finished call's write, validated, for :meth:`finish_journey` or
+        :meth:`finish_journeys`; :class:`InvalidValue` if an argument is wrong.
+
+        The write sets the journey's ``fields`` (those of :meth:`update_journey`), links it to
+        ``customer_id``, or else to the owner of ``phone`` (created, segment ``new``, on their
+        first call); saves ``profile`` fields as given on ``channel``; records ``interaction``
+        (keyword arguments of ``record_interaction`` but the customer, channel and journey) —
+        a replayed idempotency key writes no second one; ``customer_language`` becomes the
+        customer's language (one the call created at its start, in another language).
+        """
         values = _journey_values(fields)
         channel = v.one_of("channel", channel, v.CHANNELS)
         given = tuple((v.text("field", f, max_length=64), x) for f, x in (profile or {}).items())

@@ -32,7 +32,7 @@ MAX_MERGE_HOPS = 16
 
 @dataclass(frozen=True, slots=True)
 class JourneyEnd:
-    """One finished call's write (see ``JourneyOps.finish_journey``), already validated."""
+    """One finished call's write (see ``JourneyOps.journey_end``), already validated."""
 
     journey_id: int
     values: dict[str, Any]  # the journey's columns to set
