@@ -1,117 +1,35 @@
-"""The container files, checked without a Docker engine: the compose services, both images, the
-Asterisk entrypoint's rendering and the shared config install script (run on fake roots)."""
+"""The compose file, checked without a Docker engine: its services, health-gated dependencies,
+environments (every name a setting), ports, shared volumes and the QA simulator's job; and
+``docker compose config`` when the compose plugin is present."""
 
 from __future__ import annotations
 
-import fnmatch
-import json
-import re
 import shutil
 import subprocess
-import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from omnivox.config import ENV_PREFIX, ConfigError, Settings, load_settings
+from omnivox.config import load_settings
+from tests.docker_helpers import (
+    ASTERISK_IMAGE,
+    COMPOSE,
+    ETC,
+    OMNIVOX_IMAGE,
+    REPO,
+    args_of,
+    assert_settings,
+    conf,
+    mounts,
+    published,
+    resolve,
+    value,
+)
 from tests.fixtures.asterisk import AsteriskService
 
-REPO = Path(__file__).resolve().parents[1]
-COMPOSE = REPO / "docker-compose.yml"
-ASTERISK_IMAGE = REPO / "docker/asterisk.Dockerfile"
-OMNIVOX_IMAGE = REPO / "docker/omnivox.Dockerfile"
-ENTRYPOINT = REPO / "docker/asterisk-entrypoint.sh"
-ASTERISK_CONFIG = REPO / "asterisk-config"
-ETC = ASTERISK_CONFIG / "etc"
 SERVICES = {"asterisk", "postgres", "redis", "omnivox", "callsim"}
-
-# --- parsing helpers ---------------------------------------------------------------------------
-
-
-def instructions(dockerfile: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
-    result: list[tuple[str, str]] = []
-    pending = ""
-    for line in dockerfile.read_text().splitlines():
-        if not pending and (not line.strip() or line.lstrip().startswith("#")):
-            continue
-        if line.rstrip().endswith("\\"):
-            pending += line.rstrip()[:-1] + " "
-            continue
-        word, _, args = (pending + line).strip().partition(" ")
-        result.append((word.upper(), " ".join(args.split())))
-        pending = ""
-    return result
-
-
-def args_of(dockerfile: Path, word: str) -> list[str]:
-    return [args for name, args in instructions(dockerfile) if name == word]
-
-
-def copies(dockerfile: Path) -> dict[str, str]:
-    """COPY source -> destination."""
-    return dict(args.rsplit(" ", 1) for args in args_of(dockerfile, "COPY"))  # type: ignore[misc]
-
-
-def resolve(value: Any) -> str:
-    """Compose interpolation with the file's own defaults (``${VAR:-default}``)."""
-
-    def default(match: re.Match[str]) -> str:
-        assert match.group(2) is not None, f"${{{match.group(1)}}} has no default"
-        return match.group(2)
-
-    return re.sub(r"\$\{(\w+):-([^}]*)\}|\$\{(\w+)\}", default, str(value))
-
-
-def conf(path: Path) -> dict[str, list[tuple[str, str]]]:
-    """An Asterisk config file as section -> [(key, value)] (no templates needed here)."""
-    sections: dict[str, list[tuple[str, str]]] = {}
-    current = ""
-    for raw in path.read_text().splitlines():
-        line = raw.split(";", 1)[0].strip()
-        if line.startswith("["):
-            current = line[1 : line.index("]")]
-            sections.setdefault(current, [])
-        elif "=" in line:
-            key, _, value = line.partition("=")
-            sections[current].append((key.strip(), value.lstrip(">").strip()))
-    return sections
-
-
-def value(path: Path, section: str, key: str) -> str:
-    values = [v for k, v in conf(path)[section] if k == key]
-    assert len(values) == 1, f"{path.name} [{section}] {key}: {values}"
-    return values[0]
-
-
-def packages_txt() -> list[str]:
-    lines = (ASTERISK_CONFIG / "packages.txt").read_text().splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
-
-
-def published(service: dict[str, Any]) -> dict[str, str]:
-    """'target/proto' -> 'published' for a service's short-syntax ports."""
-    result = {}
-    for entry in service.get("ports", []):
-        spec, _, proto = resolve(entry).partition("/")
-        *_, host_port, target = spec.split(":")
-        result[f"{target}/{proto or 'tcp'}"] = host_port
-    return result
-
-
-def mounts(service: dict[str, Any]) -> dict[str, tuple[str, bool]]:
-    """target -> (source, read_only) for short- and long-syntax volumes."""
-    result = {}
-    for entry in service.get("volumes", []):
-        if isinstance(entry, dict):
-            result[entry["target"]] = (entry["source"], bool(entry.get("read_only")))
-        else:
-            source, target, *mode = entry.split(":")
-            result[target] = (source, mode == ["ro"])
-    return result
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +45,6 @@ def omnivox_env(compose: dict[str, Any]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def asterisk_env(compose: dict[str, Any]) -> dict[str, str]:
     return {k: resolve(v) for k, v in compose["services"]["asterisk"]["environment"].items()}
-
-
-# --- compose -----------------------------------------------------------------------------------
 
 
 def test_services_profiles_and_healthchecks(compose: dict[str, Any]) -> None:
@@ -155,27 +70,6 @@ def test_dependencies_wait_for_health(compose: dict[str, Any]) -> None:
         for dependency in needs:
             assert depends[dependency] == {"condition": "service_healthy"}
             assert "test" in services[dependency]["healthcheck"]  # or it never turns healthy
-
-
-def assert_settings(env: dict[str, str], tmp_path: Path) -> Settings:
-    """Every name is an ``OMNIVOX_<SETTING>`` of omnivox/config.py and every value parses.
-
-    The environment layer skips names it does not know; the file layer, whose keys are the same
-    names without the prefix, rejects them: so the names go through a settings file.
-    """
-    assert all(name.startswith(ENV_PREFIX) for name in env)
-    toml = tmp_path / "names.toml"
-    toml.write_text(
-        "".join(
-            f"{name.removeprefix(ENV_PREFIX).lower()} = {json.dumps(raw)}\n"
-            for name, raw in env.items()
-        )
-    )
-    try:
-        load_settings(toml, environ={})
-    except ConfigError as exc:
-        pytest.fail(f"not a setting of omnivox/config.py: {exc}")
-    return load_settings(environ=env)
 
 
 def test_omnivox_environment_names_are_settings(
@@ -320,104 +214,6 @@ def test_shared_volumes(compose: dict[str, Any], omnivox_env: dict[str, str]) ->
         omnivox_env["OMNIVOX_SOUNDS"] in a and "-o omnivox" in a
         for a in args_of(OMNIVOX_IMAGE, "RUN")
     )
-
-
-# --- images ------------------------------------------------------------------------------------
-
-
-def test_asterisk_image_installs_exactly_packages_txt() -> None:
-    assert args_of(ASTERISK_IMAGE, "FROM")[0].startswith("debian:sid")
-    inside = copies(ASTERISK_IMAGE)["asterisk-config/packages.txt"]
-    (install,) = [a for a in args_of(ASTERISK_IMAGE, "RUN") if "apt-get install" in a]
-    assert "--no-install-recommends" in install  # debootstrap --include takes no Recommends
-    (listing,) = re.findall(r"\$\((.*?packages\.txt[^)]*)\)", install)
-    assert inside in listing
-    # The image's own command, run on the real file, lists exactly the packages.
-    real = listing.replace(inside, str(ASTERISK_CONFIG / "packages.txt"))
-    done = subprocess.run(["bash", "-c", real], capture_output=True, text=True, check=True)
-    assert done.stdout.split() == packages_txt()
-
-
-def test_asterisk_image_installs_the_config_with_the_shared_script() -> None:
-    sources = copies(ASTERISK_IMAGE)
-    script = sources["asterisk-config/install-config.sh"]
-    assert sources["asterisk-config/etc"] == str(Path(script).parent / "etc")  # $HERE/etc
-    assert any(a.startswith(f"bash {script} / ") for a in args_of(ASTERISK_IMAGE, "RUN"))
-    entrypoint = sources["docker/asterisk-entrypoint.sh"]
-    assert args_of(ASTERISK_IMAGE, "ENTRYPOINT") == [f'["{entrypoint}"]']
-    (cmd,) = args_of(ASTERISK_IMAGE, "CMD")
-    assert '"-f"' in cmd and '"-U", "asterisk"' in cmd
-    rtp = "{}-{}".format(
-        value(ETC / "rtp.conf", "general", "rtpstart"), value(ETC / "rtp.conf", "general", "rtpend")
-    )
-    (expose,) = args_of(ASTERISK_IMAGE, "EXPOSE")
-    assert set(expose.split()) == {"5038/tcp", "5060/udp", f"{rtp}/udp"}
-    assert "core waitfullybooted" in args_of(ASTERISK_IMAGE, "HEALTHCHECK")[0]
-
-
-def test_omnivox_image_pip_installs_every_package() -> None:
-    sources = copies(OMNIVOX_IMAGE)
-    src = str(Path(sources["pyproject.toml"]).parent)
-    assert any(f"pip install --no-deps {src}" in a for a in args_of(OMNIVOX_IMAGE, "RUN"))
-    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
-    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = [
-        p.name
-        for p in REPO.iterdir()
-        if (p / "__init__.py").exists() and any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
-    ]
-    assert packages
-    for package in packages:  # a package left out would be missing from the installed wheel
-        assert sources.get(package) == f"{src}/{package}", package
-    # The dependency layer's one-liner, run on the real pyproject.toml, lists its dependencies.
-    (deps,) = [a for a in args_of(OMNIVOX_IMAGE, "RUN") if "tomllib" in a]
-    code = re.search(r'python -c "(.*?)"', deps).group(1)  # type: ignore[union-attr]
-    code = code.replace(sources["pyproject.toml"], str(REPO / "pyproject.toml"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines() == pyproject["project"]["dependencies"]
-
-
-def test_omnivox_image_ports_command_environment_health(tmp_path: Path) -> None:
-    assert set(args_of(OMNIVOX_IMAGE, "EXPOSE")[0].split()) == {"4573", "8080", "9092"}
-    assert args_of(OMNIVOX_IMAGE, "CMD") == [
-        '["sh", "-c", "omnivox migrate && exec omnivox serve"]'
-    ]
-    env = dict(
-        pair.split("=", 1)
-        for a in args_of(OMNIVOX_IMAGE, "ENV")
-        for pair in a.split()
-        if "=" in pair
-    )
-    settings = assert_settings({k: v for k, v in env.items() if k.startswith("OMNIVOX_")}, tmp_path)
-    assert (settings.fastagi_bind.port, settings.http_bind.port) == (4573, 8080)
-    assert copies(OMNIVOX_IMAGE)["scenarios"] == str(settings.scenarios)
-    checker = copies(OMNIVOX_IMAGE)["docker/omnivox-healthcheck.py"]
-    assert checker in args_of(OMNIVOX_IMAGE, "HEALTHCHECK")[0]
-    assert args_of(OMNIVOX_IMAGE, "USER") == ["omnivox"]
-
-
-def test_dockerignore_keeps_out_the_chroot_but_not_what_images_copy() -> None:
-    patterns = [
-        ln.strip() for ln in (REPO / ".dockerignore").read_text().splitlines() if ln.strip()
-    ]
-    patterns = [p for p in patterns if not p.startswith("#")]
-    assert not any(p.startswith("!") for p in patterns)  # the matcher below has no exceptions
-
-    def excluded(path: str) -> bool:
-        parts = path.split("/")
-        return any(
-            fnmatch.fnmatch("/".join(parts[:i]), p)
-            or (p.startswith("**/") and fnmatch.fnmatch(parts[i - 1], p[3:]))
-            for i in range(1, len(parts) + 1)
-            for p in patterns
-        )
-
-    for heavy in ("var/asterisk-chroot/usr/sbin/asterisk", ".venv/bin/python", ".git/HEAD"):
-        assert excluded(heavy), heavy
-    for image in (ASTERISK_IMAGE, OMNIVOX_IMAGE):
-        for source in copies(image):
-            assert (REPO / source).exists(), source
-            assert not excluded(source), f"{image.name} copies {source}, which .dockerignore drops"
 
 
 def _compose_plugin() -> list[str] | None:
