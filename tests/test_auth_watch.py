@@ -23,8 +23,10 @@ class Agents:
 
     def __init__(self) -> None:
         self.by_id: dict[int, Any] = {}
+        self.asked = 0
 
     async def get_agent(self, agent: int | str) -> Any:
+        self.asked += 1
         return self.by_id.get(agent) if isinstance(agent, int) else None
 
 
@@ -49,21 +51,16 @@ def signed_in(role: str = "supervisor") -> tuple[Agents, Sessions, str]:
     return agents, sessions, token
 
 
+def watching(ws: Socket, sessions: Sessions, token: str, **options: Any) -> asyncio.Task[None]:
+    """``watch_session`` of agent 7 as a task: supervisors allowed, refused with ``REFUSED``."""
+    kwargs: dict[str, Any] = {"clock": time.time, "allowed": supervisors, "refused": REFUSED}
+    return asyncio.create_task(watch_session(ws, sessions, token, 7, **(kwargs | options)))
+
+
 async def test_a_session_signed_out_elsewhere_closes_with_4401_at_the_recheck() -> None:
     _, sessions, token = signed_in()
     ws = Socket()
-    task = asyncio.create_task(
-        watch_session(
-            ws,
-            sessions,
-            token,
-            7,
-            clock=time.time,
-            allowed=supervisors,
-            refused=REFUSED,
-            recheck_s=0.05,
-        )
-    )
+    task = watching(ws, sessions, token, recheck_s=0.05)
     await asyncio.sleep(0.02)
     assert not ws.closed and not task.done()
     await sessions.sign_out(token)
@@ -74,21 +71,12 @@ async def test_a_session_signed_out_elsewhere_closes_with_4401_at_the_recheck() 
 async def test_a_role_change_closes_at_once_with_the_callers_code() -> None:
     agents, sessions, token = signed_in()
     ws = Socket()
-    task = asyncio.create_task(
-        watch_session(
-            ws,
-            sessions,
-            token,
-            7,
-            clock=time.time,
-            allowed=supervisors,
-            refused=REFUSED,
-        )
-    )
+    task = watching(ws, sessions, token)
     await asyncio.sleep(0.02)
     await sessions.agent_changed(7)  # nothing that matters changed: the socket stays open
-    await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)
     assert not ws.closed and not task.done()
+    assert agents.asked == 1  # one re-check per wake, not a spin
     agents.by_id[7].role = "agent"
     await sessions.agent_changed(7)
     await asyncio.wait_for(task, 2)  # long before the 30 s re-check
@@ -98,9 +86,8 @@ async def test_a_role_change_closes_at_once_with_the_callers_code() -> None:
 async def test_an_invalid_token_or_a_refused_principal_closes_before_any_wait() -> None:
     _, sessions, token = signed_in(role="agent")
     ws = Socket()
-    kwargs: dict[str, Any] = {"clock": time.time, "refused": REFUSED}
-    await asyncio.wait_for(watch_session(ws, sessions, "junk", 7, allowed=supervisors, **kwargs), 2)
-    await asyncio.wait_for(watch_session(ws, sessions, token, 7, allowed=supervisors, **kwargs), 2)
+    await asyncio.wait_for(watching(ws, sessions, "junk"), 2)
+    await asyncio.wait_for(watching(ws, sessions, token), 2)
     assert ws.closed[0][0] == CLOSE_SESSION and ws.closed[1] == REFUSED
 
 
@@ -113,22 +100,11 @@ async def test_ended_closes_with_its_code_and_reason() -> None:
         await gate.wait()
         return 4408, "inbox overflow"
 
-    task = asyncio.create_task(
-        watch_session(
-            ws,
-            sessions,
-            token,
-            7,
-            clock=time.time,
-            allowed=supervisors,
-            refused=REFUSED,
-            ended=ended,
-        )
-    )
+    task = watching(ws, sessions, token, ended=ended)
     await asyncio.sleep(0.02)
     await sessions.agent_changed(7)  # a wake alone does not end it
     await asyncio.sleep(0.02)
-    assert not ws.closed
+    assert not ws.closed and not task.done()
     gate.set()
     await asyncio.wait_for(task, 2)
     assert ws.closed == [(4408, b"inbox overflow")]
