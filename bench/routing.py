@@ -13,32 +13,32 @@ a level of 1-5, relaxing to level 1 after 30 s; agents with 1-8 random skills at
 spread over the services, entered within the last 5 minutes, some VIP, some with priority.
 Every agent starts not ready.
 
-Each router process loops: pick a random agent, and in one script (``--decide lua``, the
-default: :meth:`RedisState.ready_and_reserve`) make them ready, choose the best waiting
-contact of their services by ``routing.core``'s rule and reserve it atomically. ``--decide
-python`` is the earlier path: make them ready and read the first ``--k`` contacts of their
-services' waiting lists (one script), let ``routing.core`` choose (``offer_for_agent``
-reads further when an unread contact might outrank the choice), reserve (another script).
-Scripts go over the store's :class:`routing.state.lane.ScriptLane` (one pipelined
-connection per process). That span, "agent ready" to "contact reserved", is the decision
-latency. Then the agent answers, the call ends (the agent is in wrap-up until picked again)
-and a new caller arrives, so the population stays the same for the whole run; these three
-are written with the next decision (one write, run by Redis before it, so its latency pays
-for them) and inside the wall time. Processes pick agents at random from one pool and race
-for the same contacts. ``cpu_ms`` is the router processes' CPU per decision, and
-``redis_cpu_ms`` the Redis server's (every client's work, not only the bench's).
+Each router process loops: pick a random agent and do what the router does when an agent
+becomes ready (``--decide lua``, the default: ``routing.service.per_event.for_agent``): in
+one script (:meth:`RedisState.ready_and_offer`) make them ready, choose the best waiting
+contact of their services by ``routing.core``'s rule and reserve it atomically, then build
+the decision's trace ("why this agent") from what the script passed over. ``--decide
+python`` is the in-process store's path run over Redis: make them ready and read the first
+``--k`` contacts of their services' waiting lists (one script), let ``routing.core`` choose
+(``offer_for_agent`` reads further when an unread contact might outrank the choice), reserve
+(another script). Scripts go over the store's :class:`routing.state.lane.ScriptLane` (one
+pipelined connection per process). That span, "agent ready" to "contact reserved", trace
+included, is the decision latency. Then the agent answers, the call ends (the agent is in
+wrap-up until picked again) and a new caller arrives, so the population stays the same for
+the whole run; these three are written with the next decision (one write, run by Redis
+before it, so its latency pays for them) and inside the wall time. Processes pick agents at
+random from one pool and race for the same contacts. ``cpu_ms`` is the router processes' CPU
+per decision, and ``redis_cpu_ms`` the Redis server's (every client's work, not only the
+bench's).
 
 Double assignments are counted independently of the store's own checks: every reservation
 and every call end carries a number from the store's one shared sequence, and the events of
 all processes are replayed in that order; an agent reserved while holding a contact, or a
 contact reserved twice, is a double assignment.
 
-What it measures is the routing state's per-agent decision, the path the running router
-takes when an agent becomes ready (``routing.service.per_event``: ``offer_for_agent`` and
-``offer_for_contact``; the router keeps a whole-snapshot ``routing.core.assign`` round for
-its tick, AMI events and configs with live-state relaxation triggers). ``--decide lua`` is the
-one-script variant the router does not use yet (no ``why`` trace; live-state triggers count as
-never firing).
+What it measures is the path the running router takes when an agent becomes ready (it
+keeps a whole-snapshot ``routing.core.assign`` round for its tick, AMI events and configs
+with live-state relaxation triggers).
 
 The last line printed is one JSON object for the largest process count.
 """
@@ -68,6 +68,7 @@ sys.path.insert(0, str(ROOT))  # is not the routing package
 
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service  # noqa: E402
 from routing.core.relax import RequirementCache  # noqa: E402
+from routing.service.per_event import for_agent  # noqa: E402
 from routing.state import RedisState, Reservation, TransitionError  # noqa: E402
 from routing.state.offer import offer_for_agent  # noqa: E402
 
@@ -177,7 +178,8 @@ async def _work(
         t0 = time.perf_counter()
         try:
             if opts.decide == "lua":
-                r, attempts = await store.ready_and_reserve(aid, 60.0, k=opts.k), 1
+                offer = await for_agent(store, aid, ttl_s=60.0, cache=cache)
+                r, attempts = (None, 1) if offer is None else (offer.reservation, 1)
             else:
                 r, attempts = await _python_decides(store, aid, cache, opts.k)
         except TransitionError:
@@ -359,7 +361,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--services", type=int, default=50)
     parser.add_argument("--decisions", type=int, default=20_000)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--k", type=int, default=4, help="heads read per waiting list")
+    parser.add_argument("--k", type=int, default=4, help="heads read per list (python)")
     parser.add_argument(
         "--concurrency", type=int, default=1, help="decision loops per router process"
     )
@@ -367,7 +369,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--decide",
         choices=["lua", "python"],
         default="lua",
-        help="lua: one script decides and reserves; python: routing.core decides between two",
+        help="lua: the router's path, one script decides and reserves; python: routing.core "
+        "decides between two scripts",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")

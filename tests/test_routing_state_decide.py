@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from routing.core.decide import best_contact_for_agent
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
+from routing.core.relax import overflow_sources
 from routing.state import RedisState, Reservation, RoutingState, StaleVersion, TransitionError
 from tests.test_routing_state_support import (
     REDIS_URL,
@@ -103,8 +105,16 @@ def agents(draw: Any) -> Agent:
 
 
 async def lua_and_core(
-    config: dict[str, Service], queued: list[tuple[Contact, list[str]]], me: Agent, k: int
-) -> tuple[str | None, str | None]:
+    config: dict[str, Service],
+    queued: list[tuple[Contact, list[str]]],
+    me: Agent,
+    k: int,
+    extra: list[str],
+    served: str | None,
+) -> tuple[dict[str, object] | None, dict[str, object] | None]:
+    """The decision (with its trace) of the one-script path and of the core over the whole
+    waiting lists of the agent's services and ``extra``; ``served``: a customer ``me``
+    served before."""
     store = RedisState.from_url(REDIS_URL, config, prefix=new_prefix())
     store.clock = Clock()
     try:
@@ -113,12 +123,18 @@ async def lua_and_core(
             await store.enqueue(c)
             for name in also:
                 await store.list_under(c.id, name)
-        lists = [c for name in sorted(me.services) for c in await store.waiting(name)]
-        decision = best_contact_for_agent(me, lists, config, T0)
-        reservation = await store.ready_and_reserve(me.id, 30.0, k=k, max_k=1000)
+        affinity = {}
+        if served is not None:
+            affinity[served] = (me.id, T0 - 100.0)
+            await store.client.hset(f"{store.prefix}aff", served, f'["{me.id}", "{T0 - 100.0}"]')
+        names = sorted({*me.services, *extra, *overflow_sources(config, me.services)})
+        lists = [c for name in names for c in await store.waiting(name)]
+        ready = replace(me, idle_since=T0)  # what the script makes of a not-ready agent
+        decision = best_contact_for_agent(ready, lists, config, T0, affinity=affinity)
+        offer = await store.ready_and_offer(me.id, 30.0, lists=extra, k=k, max_k=1000)
         return (
-            reservation.contact_id if reservation else None,
-            decision.contact_id if decision else None,
+            offer.decision.to_dict() if offer else None,
+            decision.to_dict() if decision else None,
         )
     finally:
         await store.clear()
@@ -127,11 +143,24 @@ async def lua_and_core(
 
 @pytest.mark.redis
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(services(), contacts(), agents(), st.integers(1, 3))
-def test_lua_chooses_what_the_core_chooses(
-    config: dict[str, Service], queued: list[tuple[Contact, list[str]]], me: Agent, k: int
+@given(
+    services(),
+    contacts(),
+    agents(),
+    st.integers(1, 3),
+    st.lists(st.sampled_from(NAMES), max_size=2),
+    st.sampled_from([None, "k1"]),
+)
+def test_lua_decides_and_explains_as_the_core(
+    config: dict[str, Service],
+    queued: list[tuple[Contact, list[str]]],
+    me: Agent,
+    k: int,
+    extra: list[str],
+    served: str | None,
 ) -> None:
-    lua, core = asyncio.run(lua_and_core(config, queued, me, k))
+    """Same contact, same trace (step, score terms, affinity, rejected contacts and why)."""
+    lua, core = asyncio.run(lua_and_core(config, queued, me, k, extra, served))
     assert lua == core
 
 

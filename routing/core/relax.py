@@ -194,6 +194,18 @@ def _apply(step: RelaxStep, levels: dict[str, int], language: str | None) -> Non
         levels[skill] = level
 
 
+def overflow_sources(services: Mapping[str, Service], names: Iterable[str]) -> set[str]:
+    """The services (but ``names``) with a relaxation step that overflows to one of
+    ``names``: an overflowed contact stays in its own service's waiting list, so an agent
+    of ``names`` reads those lists too."""
+    wanted = set(names)
+    return {
+        name
+        for name, service in services.items()
+        if name not in wanted and any(step.overflow_to in wanted for step in service.relax)
+    }
+
+
 def meets(agent: Agent, reqs: Iterable[Requirement]) -> bool:
     """Whether the agent has every skill at the required level (state not considered)."""
     skills = agent.skills

@@ -1,9 +1,12 @@
 """Deciding per event: when one agent becomes ready, or one contact is queued, decide for
 that agent or that contact alone instead of over the whole routing state.
 
-- An agent becomes ready: :func:`routing.state.offer.offer_for_agent` reads the heads of
-  their services' waiting lists (further only when an unread contact might outrank the
-  choice) and ``routing.core``'s ``best_contact_for_agent`` chooses.
+- An agent becomes ready: :meth:`routing.state.RoutingState.ready_and_offer` makes them
+  ready and reserves the contact ``routing.core``'s ``best_contact_for_agent`` chooses from
+  the heads of their services' waiting lists (further only when an unread contact might
+  outrank the choice), with its trace; the Redis store does it in one Lua script
+  (:mod:`routing.state.lua_decide`), the in-process store with
+  :func:`routing.state.offer.offer_for_agent`.
 - A contact is queued: :func:`routing.state.offer.offer_for_contact` scores the ready
   members of its target service with ``best_agent_for_contact`` (the agent ranking
   ``assign`` uses for one contact).
@@ -14,8 +17,9 @@ choice is the one ``routing.core.assign`` makes over the whole snapshot
 round (``Router.dispatch``) still runs ``assign`` for relaxation over waiting time and
 anything an event did not settle. A contact that overflowed by relaxation is only in its own
 service's list: an agent of the target service also reads the lists of the services that
-overflow to theirs (:func:`sources`), where ``best_contact_for_agent`` takes the overflowed
-contacts and rejects the others (not in service).
+overflow to theirs (:func:`routing.core.relax.overflow_sources`), where
+``best_contact_for_agent`` takes the overflowed contacts and rejects the others (not in
+service).
 
 Live-state relaxation triggers (no eligible agent ready, service level at risk, queue
 length) let one event change every contact's requirements in a service: while a service
@@ -25,16 +29,16 @@ has them, :func:`exact` is False and the router runs the full round on every eve
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from routing.core.model import AgentState, Service
+from routing.core.model import Service
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
-from routing.state import AgentView, Heads, Reservation, RoutingState
-from routing.state.offer import Offer, offer_for_agent, offer_for_contact
+from routing.state import Reservation, RoutingState
+from routing.state.offer import Offer, offer_for_contact
 
-HEADS_K = 8  # first contacts read per waiting list when an agent becomes ready
+HEADS_K = 1  # first contacts read per waiting list (then further, by doubling, where needed)
 # Contacts another decider took first, skipped before giving up (the periodic round then
 # decides for the agent): agents made ready together all choose the same first contact.
 RETRIES = 64
@@ -67,41 +71,26 @@ def _offer(offer: Offer | Decision | None, started: float) -> EventOffer | None:
     return EventOffer(offer.reservation, offer.decision, ms)
 
 
-def sources(services: Mapping[str, Service], names: Iterable[str]) -> set[str]:
-    """The services (but ``names``) with a relaxation step that overflows to one of ``names``."""
-    wanted = set(names)
-    return {
-        name
-        for name, service in services.items()
-        if name not in wanted and any(step.overflow_to in wanted for step in service.relax)
-    }
-
-
 async def for_agent(
     state: RoutingState,
-    view: AgentView,
+    agent_id: str,
     *,
     ttl_s: float,
     cache: RequirementCache,
-    heads: Heads | None = None,
-    k: int = HEADS_K,
+    expect_version: int | None = None,
 ) -> EventOffer | None:
-    """``view``'s agent is ready: reserve their best waiting contact. None when they cannot
-    take one (not ready, unreachable, holding a contact) or nothing fits. ``heads``: what
-    :meth:`RoutingState.agent_ready` returned for them with this ``k``."""
-    if view.state is not AgentState.READY or not view.reachable or view.contact_id is not None:
-        return None
+    """``agent_id`` becomes ready (or is ready with nothing to do): reserve their best
+    waiting contact, in one step (:meth:`RoutingState.ready_and_offer`: the agent's lists,
+    those of the services overflowing to theirs). None when they cannot take one
+    (unreachable, holding a contact) or nothing fits."""
     started = time.perf_counter()
-    agent = view.agent
-    offer = await offer_for_agent(
-        state,
-        agent,
-        ttl_s=ttl_s,
+    offer = await state.ready_and_offer(
+        agent_id,
+        ttl_s,
+        k=HEADS_K,
         cache=cache,
-        k=k,
         retries=RETRIES,
-        heads=heads,
-        lists=set(agent.services) | sources(state.services, agent.services),
+        expect_version=expect_version,
     )
     return _offer(offer, started)
 

@@ -35,11 +35,9 @@ from routing.service.connect import CallControl, connect_caller, ring_agent_for_
 from routing.service.contacts import callback_service, contact_of, view_dict
 from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
-from routing.service.per_event import HEADS_K, EventOffer, exact, for_agent, for_contact
+from routing.service.per_event import EventOffer, exact, for_agent, for_contact
 from routing.state import (
-    AgentView,
     ContactView,
-    Heads,
     NotFound,
     Reservation,
     RoutingState,
@@ -151,18 +149,21 @@ class Router:
         """An agent's own change (the desktop's ready / not ready / end wrap-up).
         :class:`LookupError` for an unknown agent, :class:`StateError` for a refused change."""
         ready = self._exact and state == AgentState.READY
-        heads = None
+        offer = None
         try:
-            if ready:  # ready and the first contacts of their lists in one step
-                view, heads = await self.state.agent_ready(str(agent_id), HEADS_K)
+            if ready:  # ready, and their best waiting contact reserved, in one step
+                offer = await self._for_agent(str(agent_id))
+                view = await self.state.get_agent(str(agent_id))
+                if view is None:
+                    raise NotFound(f"no agent {agent_id}")
             else:
                 view = await self.state.set_agent_state(str(agent_id), state, reason)
         except NotFound as exc:
             raise LookupError(str(exc)) from None
         data = await self._announce.agent_dict(view.to_dict(self.now()))
         await self._announce.emit("routing.agent", data)
-        if ready:
-            await self._offered(await self._for_agent(view, heads))
+        if offer is not None:
+            await self._offered(offer)
         elif not self._exact:
             await self.dispatch()
         return data
@@ -266,8 +267,11 @@ class Router:
             await self.dispatch()
         elif removed.agent_id is not None and removed.agent_state is AgentState.READY:
             view = await self.state.get_agent(removed.agent_id)
-            if view is not None:  # no wrap-up: the agent takes the next contact now
-                await self._offered(await self._for_agent(view))
+            if view is not None and view.state is AgentState.READY and view.reachable:
+                offer = None
+                with contextlib.suppress(TransitionError):  # changed meanwhile: not now
+                    offer = await self._for_agent(view.id, view.version)
+                await self._offered(offer)
 
     # --- AMI events (routing.service.follow) -------------------------------------------
 
@@ -281,12 +285,17 @@ class Router:
 
     # --- decisions ------------------------------------------------------------------------
 
-    async def _for_agent(self, view: AgentView, heads: Heads | None = None) -> EventOffer | None:
-        """Decide for one agent who became ready, one decision at a time in this instance
-        (a round of the tick does not interleave with it)."""
+    async def _for_agent(self, agent_id: str, version: int | None = None) -> EventOffer | None:
+        """The agent goes (or stays) ready and gets their best waiting contact, one
+        decision at a time in this instance (a round of the tick does not interleave with
+        it). ``version``: only if the agent is still at this version."""
         async with self._dispatching:
             return await for_agent(
-                self.state, view, ttl_s=self._offer_timeout_s, cache=self._cache, heads=heads
+                self.state,
+                agent_id,
+                ttl_s=self._offer_timeout_s,
+                cache=self._cache,
+                expect_version=version,
             )
 
     async def _offered(self, offer: EventOffer | None) -> None:

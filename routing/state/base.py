@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from routing.core.model import Agent, AgentState, Contact, Service
+from routing.core.relax import RequirementCache, overflow_sources
 from routing.core.service_level import Tally
 from routing.state.model import (
     AGENT_SET_STATES,
@@ -40,6 +41,7 @@ from routing.state.model import (
     Confirmed,
     ContactView,
     Heads,
+    Offer,
     Refused,
     Released,
     Removed,
@@ -119,11 +121,31 @@ class RoutingState(ABC):
         max_k: int = 320,
         expect_version: int | None = None,
     ) -> Reservation | None:
+        """:meth:`ready_and_offer`'s reservation, without the agent's extra lists."""
+        offer = await self.ready_and_offer(
+            agent_id, ttl_s, k=k, max_k=max_k, expect_version=expect_version
+        )
+        return None if offer is None else offer.reservation
+
+    async def ready_and_offer(
+        self,
+        agent_id: str,
+        ttl_s: float,
+        *,
+        lists: Iterable[str] = (),
+        k: int = 4,
+        max_k: int = 320,
+        expect_version: int | None = None,
+        cache: RequirementCache | None = None,
+        retries: int = 8,
+    ) -> Offer | None:
         """The agent goes READY (as :meth:`agent_ready`) and the contact
-        ``best_contact_for_agent`` chooses among their services' waiting lists (no live
-        state) is reserved for them (as :meth:`reserve`); None when nothing fits or the
-        agent cannot take a contact (unreachable). Here: :func:`offer_for_agent` over
-        :meth:`agent_ready`'s heads; the Redis store does it all in one script."""
+        ``best_contact_for_agent`` chooses among the waiting lists of their services, of the
+        services overflowing to those, and ``lists`` (no live state) is reserved for them
+        (as :meth:`reserve`), with the decision and its trace; None when nothing fits or the
+        agent cannot take a contact (unreachable, holding one). Here: :func:`offer_for_agent`
+        over :meth:`agent_ready`'s heads (a contact taken meanwhile is skipped, ``retries``
+        times); the Redis store decides and reserves in one script."""
         from routing.state.offer import offer_for_agent  # offer builds on this module
 
         if k < 1 or max_k < k:
@@ -131,8 +153,18 @@ class RoutingState(ABC):
         view, heads = await self.agent_ready(agent_id, k, expect_version=expect_version)
         if not view.reachable or view.contact_id is not None:
             return None
-        offer = await offer_for_agent(self, view.agent, ttl_s=ttl_s, k=k, max_k=max_k, heads=heads)
-        return None if offer is None else offer.reservation
+        agent = view.agent
+        return await offer_for_agent(
+            self,
+            agent,
+            ttl_s=ttl_s,
+            cache=cache,
+            k=k,
+            max_k=max_k,
+            retries=retries,
+            heads=heads,
+            lists={*agent.services, *lists, *overflow_sources(self.services, agent.services)},
+        )
 
     @abstractmethod
     async def set_presence(self, agent_id: str, reachable: bool) -> AgentView:

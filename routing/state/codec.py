@@ -224,3 +224,12 @@ def pairs(flat: Iterable[object]) -> dict[str, str]:
         return {text(k): text(v) for k, v in flat.items()}
     items = [text(x) for x in flat]
     return dict(zip(items[::2], items[1::2], strict=True))
+
+
+def decode_affinity(raw: Mapping[str, str]) -> dict[str, tuple[str, float]]:
+    """Customer -> (agent, served at) from the ``aff`` hash's JSON values."""
+    out: dict[str, tuple[str, float]] = {}
+    for customer, value in raw.items():
+        agent_id, at = json.loads(value)
+        out[customer] = (str(agent_id), float(at))
+    return out

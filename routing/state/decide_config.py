@@ -16,13 +16,14 @@ from typing import Any
 
 from routing.core.heads import MARGIN_S, ceiling
 from routing.core.model import NO_LIVE, Service
-from routing.core.relax import step_thresholds
+from routing.core.relax import overflow_sources, step_thresholds
 
 
 def service_config(service: Service, services: Mapping[str, Service]) -> dict[str, Any]:
     """What the script needs of ``service``: the contact score's parameters, the base
-    requirements, and each relaxation step with the wait from which it applies when no live
-    state is known (``always``, ``after`` seconds, or neither: never)."""
+    requirements, each relaxation step with the wait from which it applies when no live
+    state is known (``always``, ``after`` seconds, or neither: never), and the services
+    that overflow to it (``from``: their lists hold contacts it may take)."""
     steps: list[dict[str, Any]] = []
     for step, threshold in zip(service.relax, step_thresholds(service, NO_LIVE), strict=True):
         out: dict[str, Any] = {
@@ -47,6 +48,7 @@ def service_config(service: Service, services: Mapping[str, Service]) -> dict[st
         "gain": float(service.sl_risk_gain),
         "requires": dict(service.requires),
         "steps": steps,
+        "from": sorted(overflow_sources(services, [service.name])),
     }
 
 

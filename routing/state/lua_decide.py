@@ -19,9 +19,14 @@ Services come from ``cfg:<digest>`` (one JSON object per service, written by the
 missing configuration (``NOCFG``) changes nothing and the store can write it and call again.
 
 ``ARGV``: prefix, now, agent, expected version ('' none), config digest, k, max_k, top
-(``ceiling + now + MARGIN_S``), expiry. Reply: ``{1, token, member, version}`` (reserved)
-or ``{0, reason, '', version}`` (the agent is READY, nothing reserved: ``none`` fits,
-``agent_unreachable``, ``agent_busy``); errors ``NOTFOUND``, ``STALE``, ``CONFLICT``, ``NOCFG``.
+(``ceiling + now + MARGIN_S``), expiry, then the names of further waiting lists to read
+besides the agent's services and those overflowing to them (a service's ``from``). Reply:
+``{1, token, member, version, data, idle_since, affinity, passed}`` (reserved: the agent's
+static JSON and idle time before the script, the chosen customer's affinity value or false,
+and ``passed``, the members of every contact that outranks the choice but the agent cannot
+take, which is all ``routing.core.trace`` needs to explain the choice) or ``{0, reason, '',
+version}`` (the agent is READY, nothing reserved: ``none`` fits, ``agent_unreachable``,
+``agent_busy``); errors ``NOTFOUND``, ``STALE``, ``CONFLICT``, ``NOCFG``.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ local now_s, id, expect, digest = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local k, max_k, top, expires = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
 local now = tonumber(now_s)
 local h = akey(id)
-local f = redis.call('HMGET', h, 'state', 'version', 'data', 'reachable', 'contact')
+local f = redis.call('HMGET', h, 'state', 'version', 'data', 'reachable', 'contact',
+  'idle_since')
 if not f[1] then return redis.error_reply('NOTFOUND no agent ' .. id) end
 if expect ~= '' and expect ~= f[2] then
   return redis.error_reply('STALE agent ' .. id .. ' is at version ' .. f[2] .. ', not ' .. expect)
@@ -75,7 +81,7 @@ local function cfg(name)
 end
 
 local best, best_score, best_at, missing = nil, 0, 0, nil
-local seen = {}
+local seen, passed = {}, {}  -- passed: {member, score, entered_at, id} the agent cannot take
 local data, mine, skills
 if f[4] == '1' and f[5] == '' then
   data = cjson.decode(f[3])
@@ -138,15 +144,21 @@ local function consider(m)
     return
   end
   local reqs, target = requirements(s, d, wait)
-  if not mine[target] then return end
-  if rejected ~= '[]' then
+  local fits = mine[target]
+  if fits and rejected ~= '[]' then
     for _, r in ipairs(cjson.decode(rejected)) do
-      if r == id then return end
+      if r == id then fits = false end
     end
   end
-  for sk, lv in pairs(reqs) do
-    local have = skills[sk]
-    if have == nil or have < lv then return end
+  if fits then
+    for sk, lv in pairs(reqs) do
+      local have = skills[sk]
+      if have == nil or have < lv then fits = false end
+    end
+  end
+  if not fits then
+    passed[#passed + 1] = {m, score, at, cid}
+    return
   end
   best, best_score, best_at = cid, score, at
 end
@@ -163,8 +175,15 @@ local function scan(got)
 end
 
 if mine then
-  local open = {}  -- lists that may hold more: {key, read so far}
-  for name in pairs(mine) do open[#open + 1] = name end
+  local open, listed = {}, {}  -- lists that may hold more: {key, read so far}
+  for name in pairs(mine) do
+    listed[name] = true
+    local c = cfg(name)
+    if not c then return redis.error_reply('NOCFG no configuration for ' .. name) end
+    for _, source in ipairs(c.from) do listed[source] = true end
+  end
+  for i = 10, #ARGV do listed[ARGV[i]] = true end
+  for name in pairs(listed) do open[#open + 1] = name end
   table.sort(open)
   for i, name in ipairs(open) do  -- every list's head first: a good choice early prunes most
     local key = P .. 'w:' .. name
@@ -207,5 +226,15 @@ redis.call('HSET', ch, 'phase', 'offered', 'agent', id, 'token', seq, 'offered_a
   'expires', expires)
 redis.call('ZADD', P .. 'resv', expires, best)
 move(id, 'reserved', '', now_s, best)
-return {1, seq, c[2], version + 1}
+local outranked = {}  -- passed over before the choice was found, yet above it
+for _, p in ipairs(passed) do
+  local score, at = p[2], p[3]
+  if score > best_score or (score == best_score and (at < best_at or
+      (at == best_at and before(p[4], best)))) then
+    outranked[#outranked + 1] = p[1]
+  end
+end
+local customer = member_customer(c[2])
+local aff = customer ~= '' and redis.call('HGET', P .. 'aff', customer) or false
+return {1, seq, c[2], version + 1, f[3], f[1] == 'ready' and f[6] or now_s, aff, outranked}
 """

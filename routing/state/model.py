@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from routing.core.model import Agent, AgentState, Contact, Service, ServiceLive
 from routing.core.relax import live_snapshot
+from routing.core.trace import Decision
 
 Phase = Literal["waiting", "offered", "active"]
 Affinity = dict[str, tuple[str, float]]  # customer id -> (agent id, answered at)
@@ -161,6 +162,16 @@ class Reservation:
     token: int
     reserved_at: float
     expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A reservation and the decision (with its trace) that made it. ``attempts``: the
+    reservations tried, 1 unless other deciders took the first choices meanwhile."""
+
+    reservation: Reservation
+    decision: Decision
+    attempts: int = 1
 
 
 @dataclass(frozen=True, slots=True)

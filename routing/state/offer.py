@@ -8,7 +8,6 @@ tried. Nothing here holds a lock: the store's atomic ``reserve`` is the only arb
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from routing.core.decide import best_agent_for_contact, best_contact_for_agent
 from routing.core.heads import ceiling, lists_to_extend
@@ -16,20 +15,10 @@ from routing.core.model import NO_LIVE, Agent, ServiceLive
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
 from routing.state.base import RoutingState
-from routing.state.model import Heads, RefuseReason, Reservation
+from routing.state.model import Heads, Offer, RefuseReason, Reservation
 
 Live = Mapping[str, ServiceLive]
 _CONTACT_GONE = (RefuseReason.NO_CONTACT, RefuseReason.CONTACT_NOT_WAITING)
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """A reservation and the decision (with its trace) that made it. ``attempts``: the
-    reservations tried, 1 unless other deciders took the first choices meanwhile."""
-
-    reservation: Reservation
-    decision: Decision
-    attempts: int = 1
 
 
 async def offer_for_agent(

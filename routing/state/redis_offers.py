@@ -5,17 +5,20 @@ in one script (:mod:`routing.state.lua_decide`). Mixed into
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from routing.core.decide import best_contact_for_agent
 from routing.core.heads import ceiling
-from routing.core.model import Contact, Service
+from routing.core.model import Agent, AgentState, Contact, Service
+from routing.core.relax import RequirementCache
 from routing.state.base import MISSED
-from routing.state.codec import fmt, text
+from routing.state.codec import decode_affinity, fmt, opt_float, text
 from routing.state.decide_config import digest, service_configs, top
 from routing.state.model import (
     Confirmed,
     ContactView,
+    Offer,
     Refused,
     RefuseReason,
     Released,
@@ -67,17 +70,23 @@ class RedisOffers:
             self._decide_cfg = cached
         return cached[1], cached[2], cached[3]
 
-    async def ready_and_reserve(
+    async def ready_and_offer(
         self,
         agent_id: str,
         ttl_s: float,
         *,
+        lists: Iterable[str] = (),
         k: int = 4,
         max_k: int = 320,
         expect_version: int | None = None,
-    ) -> Reservation | None:
-        """One script: the agent goes READY, ``routing.core``'s choice among the waiting
-        lists of their services (no live state) is made in Lua and reserved."""
+        cache: RequirementCache | None = None,
+        retries: int = 8,
+    ) -> Offer | None:
+        """One script: the agent goes READY, ``routing.core``'s choice among the waiting lists of
+        their services, of those overflowing to them, and ``lists`` (no live state) is made in Lua
+        and reserved (atomic, so ``retries`` is not needed). The trace is
+        ``best_contact_for_agent``'s over the chosen contact and those the script passed over above
+        it: the same trace the whole lists give."""
         if k < 1 or max_k < k:
             raise StateError("need 1 <= k <= max_k")
         configs, name, most = self._config()
@@ -92,6 +101,7 @@ class RedisOffers:
             str(max_k),
             fmt(top(most, now)),
             fmt(expires),
+            *sorted(set(lists)),
         )
         try:
             raw = await self._run("ready_reserve", *args)
@@ -101,7 +111,27 @@ class RedisOffers:
             raw = await self._run("ready_reserve", *args)
         if raw[0] != 1:
             return None
-        return Reservation(self._contact(raw[2]).id, agent_id, int(raw[1]), now, expires)
+        _, token, member, _, data, idle_since, aff, passed = raw
+        chosen = self._contact(member)
+        reservation = Reservation(chosen.id, agent_id, int(token), now, expires)
+        d = json.loads(data)
+        agent = Agent(
+            agent_id,
+            d["skills"],
+            AgentState.READY,
+            frozenset(d["services"]),
+            idle_since=opt_float(idle_since),
+            team=d.get("team"),
+            endpoint=d.get("endpoint"),
+        )
+        affinity = decode_affinity({chosen.customer_id: aff}) if aff and chosen.customer_id else {}
+        contacts = [chosen, *(self._contact(m) for m in passed)]
+        decision = best_contact_for_agent(
+            agent, contacts, self.services, now, affinity=affinity, cache=cache
+        )
+        if decision is None or decision.contact_id != chosen.id:  # the two rules disagree
+            raise StateError(f"decide script chose {chosen.id} for {agent_id}, the core {decision}")
+        return Offer(reservation, decision)
 
     async def confirm(self, contact_id: str, *, token: int | None = None) -> Confirmed:
         raw = await self._run(

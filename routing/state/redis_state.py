@@ -26,6 +26,7 @@ from routing.state.codec import (
     check_meta,
     contact_data,
     contact_from_member,
+    decode_affinity,
     decode_agent,
     decode_contact,
     fmt,
@@ -326,7 +327,7 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
         by_service: dict[str, list[Contact]] = {}
         for name, rows in zip(services, lists, strict=True):
             by_service[name] = [contact(text(member)) for member in rows]
-        return Heads(by_service, _affinity(pairs(flat_affinity)))
+        return Heads(by_service, decode_affinity(pairs(flat_affinity)))
 
     async def waiting(self, service: str, limit: int | None = None) -> list[Contact]:
         if limit is not None and limit <= 0:
@@ -345,7 +346,8 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
         if not ids:
             return {}
         values = await self.client.hmget(self._key("aff"), ids)
-        return _affinity({c: text(v) for c, v in zip(ids, values, strict=True) if v is not None})
+        found = {c: text(v) for c, v in zip(ids, values, strict=True) if v is not None}
+        return decode_affinity(found)
 
     # --- reservations: routing.state.redis_offers ----------------------------------------
 
@@ -361,14 +363,6 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
         if batch:
             count += await self.client.unlink(*batch)
         return count
-
-
-def _affinity(raw: Mapping[str, str]) -> Affinity:
-    out: Affinity = {}
-    for customer, value in raw.items():
-        agent_id, at = json.loads(value)
-        out[customer] = (str(agent_id), float(at))
-    return out
 
 
 def _glob_escape(text_: str) -> str:
