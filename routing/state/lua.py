@@ -38,7 +38,7 @@ from routing.state.lua_contacts import (
     UPDATE_META,
 )
 from routing.state.lua_decide import READY_RESERVE
-from routing.state.lua_levels import SL_LEVELS, SL_RECORD
+from routing.state.lua_levels import SL_LEVELS
 from routing.state.lua_offers import CONFIRM, RELEASE, RESERVE, SWEEP
 
 PRELUDE = r"""
@@ -103,6 +103,24 @@ local function heads(names, stop)
     end
   end
   return lists, affinity
+end
+
+-- the contact's service-level outcome at `now` (routing.core.service_level): answered (met
+-- when it waited at most the target) or abandoned; it is no longer pending. `f`: its hash's
+-- svc, entered, slt (target) and slw (window) fields; contacts queued without them count not.
+local function sl_outcome(f, cid, now, answered)
+  if not f.svc then return end
+  local ok, no = P .. 'slok:' .. f.svc, P .. 'slno:' .. f.svc
+  redis.call('ZREM', P .. 'pend:' .. f.svc, cid)
+  local met = answered and tonumber(now) - tonumber(f.entered) <= tonumber(f.slt)
+  redis.call('ZADD', met and ok or no, now, cid)
+  local window = tonumber(f.slw)
+  local since = string.format('(%.17g', tonumber(now) - window - 1)  -- 1 s spare: no rounding
+  local ttl = string.format('%d', math.ceil(window * 1000) + 1000)
+  for _, key in ipairs({ok, no}) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', since)
+    redis.call('PEXPIRE', key, ttl)
+  end
 end
 
 local function index_ready(id, on)
@@ -186,7 +204,6 @@ SCRIPTS = {
     "ready_heads": READY_HEADS,
     "read_contacts": READ_CONTACTS,
     "ready_reserve": READY_RESERVE,
-    "sl_record": SL_RECORD,
     "sl_levels": SL_LEVELS,
 }
 """Script name -> body; the store prepends :data:`PRELUDE` to each."""

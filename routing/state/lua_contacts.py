@@ -3,6 +3,8 @@ service, update the adapter's fields, remove, and read contacts and waiting list
 
 from __future__ import annotations
 
+# ARGV: prefix, id, data, score, rejected, queues, service, customer, wrap, entered_at,
+# service-level target and window (s), then meta key/value pairs
 ENQUEUE = r"""
 local id, data, score, rejected, queues = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local service, customer, wrap = ARGV[7], ARGV[8], ARGV[9]
@@ -13,14 +15,15 @@ if redis.call('EXISTS', h) == 1 then
 end
 local fields = {'score', score, 'queues', queues, 'phase', 'waiting', 'agent', '', 'token', '',
   'offered_at', '', 'expires', '', 'answered_at', '', 'customer', customer, 'wrap', wrap,
-  'member', member}
-for i = 10, #ARGV, 2 do  -- meta keys are distinct (a dict on the Python side)
+  'member', member, 'svc', service, 'entered', ARGV[10], 'slt', ARGV[11], 'slw', ARGV[12]}
+for i = 13, #ARGV, 2 do  -- meta keys are distinct (a dict on the Python side)
   fields[#fields + 1] = 'm:' .. ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
 end
 redis.call('HSET', h, unpack(fields))
 redis.call('ZADD', P .. 'w:' .. service, score, member)
 redis.call('SADD', P .. 'contacts', id)
+redis.call('ZADD', P .. 'pend:' .. service, ARGV[10], id)
 return 1
 """
 
@@ -60,7 +63,7 @@ if f.phase == 'waiting' then  -- listed only while waiting
 end
 if f.phase == 'offered' then redis.call('ZREM', P .. 'resv', id) end
 local outcome = 'abandoned'
-if f.phase == 'active' then outcome = 'ended' end
+if f.phase == 'active' then outcome = 'ended' else sl_outcome(f, id, now, false) end
 local agent_state = ''
 if f.agent ~= '' and redis.call('HGET', akey(f.agent), 'contact') == id then
   local wrap = tonumber(f.wrap)

@@ -48,6 +48,8 @@ CONFIRM = (
     + r"""
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', ch, 'phase', 'active', 'answered_at', now, 'expires', '')
+local sl = redis.call('HMGET', ch, 'svc', 'entered', 'slt', 'slw')
+sl_outcome({svc = sl[1], entered = sl[2], slt = sl[3], slw = sl[4]}, cid, now, true)
 redis.call('ZREM', P .. 'resv', cid)
 if redis.call('HGET', akey(c[2]), 'contact') == cid then move(c[2], 'on_call', '', now) end
 if c[4] ~= '' then redis.call('HSET', P .. 'aff', c[4], cjson.encode({c[2], now})) end

@@ -8,7 +8,6 @@ left: restarting the process loses nothing.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -248,7 +247,7 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
         extra = check_meta(meta)
         data, rejected = contact_data(contact), json.dumps(sorted(contact.excluded))
         customer = contact.customer_id or ""
-        enqueue = self._run(
+        await self._run(
             "enqueue",
             contact.id,
             data,
@@ -258,11 +257,9 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
             contact.service,
             customer,
             fmt(service.wrap_up_s),
+            *self._level_args(service, contact.entered_at),
             *[x for kv in extra.items() for x in kv],
         )
-        # pending for the service level, sent with the script (NX: a refused duplicate keeps
-        # the first one's entry)
-        await asyncio.gather(enqueue, self._command(*self._entered_args(contact)))
         # the view the script wrote, built here (a lighter reply): what get_contact reads
         member = f"{contact.id}\n{customer}\n{rejected}\n{data}"
         meta_back = {k: json.loads(v) for k, v in extra.items()}
@@ -287,12 +284,9 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
         seq, outcome, agent_state, fields = raw
         view = self._view(contact_id, fields_json(fields))
         state = text(agent_state)
-        ended = text(outcome) == "ended"
-        if not ended:
-            await self._outcome(view, now, False)
         return Removed(
             view=view,
-            outcome="ended" if ended else "abandoned",
+            outcome="ended" if text(outcome) == "ended" else "abandoned",
             agent_id=view.agent_id,
             agent_state=AgentState(state) if state else None,
             removed_at=now,
