@@ -119,3 +119,19 @@ async def test_redis_counts_are_shared_bounded_and_kept_by_the_transitions() -> 
             assert 900_000 < ttl <= 901_000  # the window, and a second
         finally:
             await drop_prefix(prefix)
+
+
+async def test_entered_between_lists_contacts_not_answered_by_entry(state: RoutingState) -> None:
+    await state.enqueue(contact("a", entered_at=T0 - 40))
+    await state.enqueue(contact("b", entered_at=T0 - 30))
+    await state.enqueue(contact("c", entered_at=T0 - 10))
+    await state.enqueue(contact("t", "tech", entered_at=T0 - 30))
+    await state.list_under("a", "tech")  # listed elsewhere: still billing's
+    assert await state.entered_between("billing", T0 - 40, T0 - 10) == ["b", "c"]  # (after, upto]
+    assert await state.entered_between("tech", T0 - 60, T0) == ["t"]
+    await state.put_agent(agent("a1", "billing", state=READY))
+    assert await state.reserve("b", "a1", 30)
+    assert await state.entered_between("billing", T0 - 60, T0) == ["a", "b", "c"]  # ringing
+    await state.confirm("b")
+    await state.remove_contact("a")
+    assert await state.entered_between("billing", T0 - 60, T0) == ["c"]

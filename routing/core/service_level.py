@@ -23,7 +23,7 @@ and callers pass ``now``.
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -138,6 +138,13 @@ class LevelBook:
         met = self._met.get(service.name, 0)
         late = bisect_left(self._open.get(service.name, []), (late_before(service, now),))
         return Tally(met, len(rows) - met, late)
+
+    def entered_between(self, service: str, after: float, upto: float) -> list[str]:
+        """The contacts of ``service`` not answered yet that entered in ``(after, upto]``."""
+        rows = self._open.get(service, [])
+        lo = bisect_right(rows, (after, "\U0010ffff"))
+        hi = bisect_right(rows, (upto, "\U0010ffff"))
+        return [contact_id for _, contact_id in rows[lo:hi]]
 
     def _close(self, contact_id: str) -> None:
         found = self._entered.pop(contact_id, None)

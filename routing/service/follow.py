@@ -22,18 +22,22 @@ from routing.bridge.signals import (
     DevicePresence,
     signal_of,
 )
+from routing.core.model import AgentState
 from routing.service.announce import Announcer
 from routing.service.connect import CallControl
 from routing.service.contacts import alive_channels, view_dict, waiting_facts
 from routing.service.leader import Leadership
+from routing.service.tick import Touched
 from routing.state import RoutingState, StateError
 
+NOTHING = Touched()
 PENDING_KEEP_S = 600.0  # IVR facts kept for a caller who has not reached the hold context
 
 
 class CallFollower:
     """Applies AMI signals to the state (leader only); ``queue`` queues a caller who now
-    waits, ``dispatch`` runs a decision round after each change."""
+    waits, ``decide`` decides for the contacts and agents a change made matchable, and
+    ``dispatch`` runs the whole round (after a reconcile)."""
 
     def __init__(
         self,
@@ -43,6 +47,7 @@ class CallFollower:
         leader: Leadership,
         announce: Announcer,
         queue: Callable[[Mapping[str, Any]], Awaitable[object]],
+        decide: Callable[[Touched], Awaitable[object]],
         dispatch: Callable[[], Awaitable[int]],
         logger: logging.Logger | None = None,
     ) -> None:
@@ -51,6 +56,7 @@ class CallFollower:
         self._leader = leader
         self._announce = announce
         self._queue = queue
+        self._decide = decide
         self._dispatch = dispatch
         self._log = logger or logging.getLogger("routing")
         self._pending: dict[str, tuple[float, dict[str, Any]]] = {}  # call id -> IVR facts
@@ -67,51 +73,54 @@ class CallFollower:
         if signal is None or not self._leader.is_leader:
             return
         try:
-            if await self._apply(signal):
-                await self._dispatch()
+            touched = await self._apply(signal)
+            if touched:
+                await self._decide(touched)
         except StateError as exc:  # a late or repeated event: the state refused it
             self._log.info("AMI %s ignored: %s", type(signal).__name__, exc)
 
-    async def _apply(self, signal: object) -> bool:
-        """Change the state; whether a decision round should follow."""
+    async def _apply(self, signal: object) -> Touched:
+        """Change the state; what may have become matchable (empty: nothing to decide)."""
         state, announce = self._state, self._announce
         match signal:
             case CallerWaiting(uniqueid=uid):
                 if await state.get_contact(uid) is None:
                     _, facts = self._pending.pop(uid, (0.0, {}))
-                    await self._queue(waiting_facts(signal, facts))  # queueing dispatches
-                    return False
+                    await self._queue(waiting_facts(signal, facts))  # queueing decides
             case AgentAnswered(uniqueid=uid) | CallbackAnswered(uniqueid=uid):
                 view = await state.get_contact(uid)
                 if view is None or view.phase != "offered":
-                    return False
+                    return NOTHING
                 confirmed = await state.confirm(uid, token=view.token)
                 await announce.emit("routing.answered", view_dict(confirmed.view, state.clock()))
                 if confirmed.view.agent_id is not None:
                     await announce.agent(confirmed.view.agent_id)  # on call
-                return False
             case AgentMissed(uniqueid=uid):
                 view = await state.get_contact(uid)
                 if view is None or view.phase != "offered":
-                    return False
+                    return NOTHING
                 released = await state.release(uid, token=view.token)
                 again = await state.get_contact(uid)
                 if again is not None:
                     payload = view_dict(again, state.clock()) | {"missed": released.agent_id}
                     await announce.emit("routing.missed", payload)
                 await announce.agent(released.agent_id)
+                return Touched(contacts=(uid,))  # waits again; the agent is not ready
             case CallerGone(uniqueid=uid):
                 removed = await state.remove_contact(uid)
                 if removed is None:
-                    return False
+                    return NOTHING
                 await announce.removed(removed)
+                if removed.agent_id is not None and removed.agent_state is AgentState.READY:
+                    return Touched(agents=(removed.agent_id,))  # hung up while ringing
             case DevicePresence(device=device):
+                back = []
                 for agent in await state.agents():
                     if agent.agent.endpoint == device and agent.reachable != signal.reachable:
                         await state.set_presence(agent.id, signal.reachable)
-            case _:
-                return False
-        return True
+                        back += [agent.id] if signal.reachable else []
+                return Touched(agents=tuple(back))
+        return NOTHING
 
     async def reconcile(self) -> None:
         """Match the state with the channels Asterisk has now (after a restart, a lost

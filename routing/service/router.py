@@ -10,9 +10,10 @@ optional: without it a voice contact is offered and stays offered (nothing to di
 With AMI, a caller is queued when the dialplan announces them in the hold context
 (``OmnivoxWaiting``, which carries the IVR's decision), whichever instance ran their IVR.
 
-An agent who becomes ready, and a contact that is queued, are decided for alone
-(:mod:`routing.service.per_event`: the same choice the whole round would make in a steady
-state); the tick, AMI changes and config edits run the whole round (:meth:`Router.dispatch`),
+An agent who becomes ready, a contact that is queued, and what an AMI change or the tick
+touched (:mod:`routing.service.tick`) are decided for alone (:mod:`routing.service.per_event`:
+the same choice the whole round would make in a steady state); config edits, and the
+leader's tick every ``full_round_s``, run the whole round (:meth:`Router.dispatch`),
 and so does every event while a service has live-state relaxation triggers.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,6 +38,7 @@ from routing.service.contacts import callback_service, contact_of, view_dict
 from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
 from routing.service.per_event import EventOffer, exact, for_agent, for_contact
+from routing.service.tick import Touched, crossings
 from routing.state import (
     ContactView,
     NotFound,
@@ -66,9 +69,13 @@ class Router:
         directory: Directory | None = None,
         offer_timeout_s: float = 45.0,
         tick_s: float = 0.5,
+        full_round_s: float = 5.0,
         logger: logging.Logger | None = None,
     ) -> None:
         self.state = state
+        self._full_round_s = full_round_s
+        self._last_tick: float | None = None  # state clock at the last tick (crossings)
+        self._last_round = -math.inf  # ... and at the last whole round of a tick
         self._control = control
         self._leader = leader or SoleLeader()
         self._offer_timeout_s = offer_timeout_s
@@ -84,6 +91,7 @@ class Router:
             leader=self._leader,
             announce=self._announce,
             queue=self.queue_call,
+            decide=self.decide,
             dispatch=self.dispatch,
             logger=self._log,
         )
@@ -263,15 +271,8 @@ class Router:
         if removed is None:
             return
         await self._announce.removed(removed)
-        if not self._exact:
-            await self.dispatch()
-        elif removed.agent_id is not None and removed.agent_state is AgentState.READY:
-            view = await self.state.get_agent(removed.agent_id)
-            if view is not None and view.state is AgentState.READY and view.reachable:
-                offer = None
-                with contextlib.suppress(TransitionError):  # changed meanwhile: not now
-                    offer = await self._for_agent(view.id, view.version)
-                await self._offered(offer)
+        if removed.agent_id is not None and removed.agent_state is AgentState.READY:
+            await self.decide(Touched(agents=(removed.agent_id,)))  # no wrap-up: next now
 
     # --- AMI events (routing.service.follow) -------------------------------------------
 
@@ -396,7 +397,40 @@ class Router:
             await self._announce.agent(released.agent_id)
         for agent_id in swept.wrapped_up:
             await self._announce.agent(agent_id)
-        await self.dispatch()
+        now, since = self.now(), self._last_tick
+        self._last_tick = now
+        leader = self._leader.is_leader
+        due = leader and now - self._last_round >= self._full_round_s
+        if since is None or not self._exact or due:
+            self._last_round = now
+            await self.dispatch()
+            return
+        touched = Touched(tuple(r.contact_id for r in swept.released), swept.wrapped_up)
+        if leader:  # once per store: contacts whose wait crossed a relaxation time
+            for name, after, upto in crossings(self.state.services, since, now):
+                touched += Touched(tuple(await self.state.entered_between(name, after, upto)))
+        await self.decide(touched)
+
+    async def decide(self, touched: Touched) -> None:
+        """Decide for the contacts and agents a change may have made matchable (an AMI
+        event, a tick), each alone; the whole round while that would not be exact."""
+        if not self._exact:
+            await self.dispatch()
+            return
+        for contact_id in touched.contacts:
+            async with self._dispatching:
+                offer = await for_contact(
+                    self.state, contact_id, ttl_s=self._offer_timeout_s, cache=self._cache
+                )
+            await self._offered(offer)
+        for agent_id in touched.agents:
+            view = await self.state.get_agent(agent_id)
+            if view is None or view.state is not AgentState.READY or not view.reachable:
+                continue
+            offer = None
+            with contextlib.suppress(TransitionError):  # changed meanwhile: not now
+                offer = await self._for_agent(agent_id, view.version)
+            await self._offered(offer)
 
 
 __all__ = ["CallControl", "Contact", "Router", "member_services"]

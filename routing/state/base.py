@@ -245,6 +245,12 @@ class RoutingState(ABC):
         its ``sl_window_s`` (met or missed the target, abandons as missed) and contacts not
         answered yet that waited more than ``sl_target_s`` (``routing.core.service_level``)."""
 
+    @abstractmethod
+    async def entered_between(self, service: str, after: float, upto: float) -> list[str]:
+        """The contacts of ``service`` (their own service, not one they were listed under)
+        not answered yet (waiting or offered) that entered in ``(after, upto]``: those whose
+        wait crossed a time in that span (the router's tick decides for them)."""
+
     # --- reservations ---------------------------------------------------------------------
 
     @abstractmethod

@@ -364,6 +364,9 @@ class MemoryState(RoutingState):
         self._levels.outcome(contact_id, service, now, met)
         return Confirmed(view, self._next())
 
+    async def entered_between(self, service: str, after: float, upto: float) -> list[str]:
+        return self._levels.entered_between(service, after, upto)
+
     async def service_levels(self) -> dict[str, Tally]:
         now = self.clock()
         return {name: self._levels.tally(s, now) for name, s in self.services.items()}

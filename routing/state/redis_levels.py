@@ -13,11 +13,11 @@ from typing import Any
 
 from routing.core.model import Service
 from routing.core.service_level import Tally, late_before, window_start
-from routing.state.codec import fmt
+from routing.state.codec import fmt, text
 
 
 class RedisLevels:
-    """Service-level counts over the store's ``_run``."""
+    """Service-level counts over the store's ``_run`` and ``_command``."""
 
     services: dict[str, Service]
     prefix: str
@@ -26,10 +26,18 @@ class RedisLevels:
     async def _run(self, name: str, *args: str) -> Any:
         raise NotImplementedError
 
+    async def _command(self, *args: str) -> Any:
+        raise NotImplementedError
+
     def _level_args(self, service: Service, entered_at: float) -> tuple[str, str, str]:
         """What ``enqueue`` stores for the contact's outcome: when it entered, the target
         and the window in force (the outcome is judged against them)."""
         return fmt(entered_at), fmt(service.sl_target_s), fmt(service.sl_window_s)
+
+    async def entered_between(self, service: str, after: float, upto: float) -> list[str]:
+        key = f"{self.prefix}pend:{service}"
+        ids = await self._command("ZRANGEBYSCORE", key, f"({fmt(after)}", fmt(upto))
+        return [text(x) for x in ids]
 
     async def service_levels(self) -> dict[str, Tally]:
         now = self.clock()
