@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from routing.core.decide import best_contact_for_agent
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
 from routing.core.relax import overflow_sources
+from routing.core.service_level import risk_flags
 from routing.state import RedisState, Reservation, RoutingState, StaleVersion, TransitionError
 from tests.test_routing_state_support import (
     REDIS_URL,
@@ -67,6 +68,7 @@ def services(draw: Any, steps: Any = relax_steps) -> dict[str, Service]:
             vip_lift=draw(st.sampled_from([0, 2])),
             sl_risk_window_s=draw(st.sampled_from([None, 10.0])),
             sl_risk_gain=draw(st.sampled_from([1.0, 0.5, 3.0])),
+            behind_lift=draw(st.sampled_from([0, 1, 3])),
         )
     return out
 
@@ -111,10 +113,11 @@ async def lua_and_core(
     k: int,
     extra: list[str],
     served: str | None,
+    risky: list[str],
 ) -> tuple[dict[str, object] | None, dict[str, object] | None]:
     """The decision (with its trace) of the one-script path and of the core over the whole
     waiting lists of the agent's services and ``extra``; ``served``: a customer ``me``
-    served before."""
+    served before; ``risky``: services behind their service level."""
     store = RedisState.from_url(REDIS_URL, config, prefix=new_prefix())
     store.clock = Clock()
     try:
@@ -130,8 +133,11 @@ async def lua_and_core(
         names = sorted({*me.services, *extra, *overflow_sources(config, me.services)})
         lists = [c for name in names for c in await store.waiting(name)]
         ready = replace(me, idle_since=T0)  # what the script makes of a not-ready agent
-        decision = best_contact_for_agent(ready, lists, config, T0, affinity=affinity)
-        offer = await store.ready_and_offer(me.id, 30.0, lists=extra, k=k, max_k=1000)
+        live = risk_flags(risky)
+        decision = best_contact_for_agent(ready, lists, config, T0, live=live, affinity=affinity)
+        offer = await store.ready_and_offer(
+            me.id, 30.0, lists=extra, k=k, max_k=1000, at_risk=risky
+        )
         return (
             offer.decision.to_dict() if offer else None,
             decision.to_dict() if decision else None,
@@ -150,6 +156,7 @@ async def lua_and_core(
     st.integers(1, 3),
     st.lists(st.sampled_from(NAMES), max_size=2),
     st.sampled_from([None, "k1"]),
+    st.lists(st.sampled_from(NAMES), max_size=2),
 )
 def test_lua_decides_and_explains_as_the_core(
     config: dict[str, Service],
@@ -158,9 +165,11 @@ def test_lua_decides_and_explains_as_the_core(
     k: int,
     extra: list[str],
     served: str | None,
+    risky: list[str],
 ) -> None:
-    """Same contact, same trace (step, score terms, affinity, rejected contacts and why)."""
-    lua, core = asyncio.run(lua_and_core(config, queued, me, k, extra, served))
+    """Same contact, same trace (step, score terms with the behind lift, affinity, rejected
+    contacts and why)."""
+    lua, core = asyncio.run(lua_and_core(config, queued, me, k, extra, served, risky))
     assert lua == core
 
 

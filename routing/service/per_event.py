@@ -29,11 +29,12 @@ has them, :func:`exact` is False and the router runs the full round on every eve
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from routing.core.model import Service
 from routing.core.relax import RequirementCache
+from routing.core.service_level import risk_flags
 from routing.core.trace import Decision
 from routing.state import Reservation, RoutingState
 from routing.state.offer import Offer, offer_for_contact
@@ -78,11 +79,13 @@ async def for_agent(
     ttl_s: float,
     cache: RequirementCache,
     expect_version: int | None = None,
+    at_risk: Collection[str] = (),
 ) -> EventOffer | None:
     """``agent_id`` becomes ready (or is ready with nothing to do): reserve their best
     waiting contact, in one step (:meth:`RoutingState.ready_and_offer`: the agent's lists,
     those of the services overflowing to theirs). None when they cannot take one
-    (unreachable, holding a contact) or nothing fits."""
+    (unreachable, holding a contact) or nothing fits. ``at_risk``: services behind their
+    service level (their contacts gain ``behind_lift``, as in the whole round)."""
     started = time.perf_counter()
     offer = await state.ready_and_offer(
         agent_id,
@@ -91,14 +94,24 @@ async def for_agent(
         cache=cache,
         retries=RETRIES,
         expect_version=expect_version,
+        at_risk=at_risk,
     )
     return _offer(offer, started)
 
 
 async def for_contact(
-    state: RoutingState, contact_id: str, *, ttl_s: float, cache: RequirementCache
+    state: RoutingState,
+    contact_id: str,
+    *,
+    ttl_s: float,
+    cache: RequirementCache,
+    at_risk: Collection[str] = (),
 ) -> EventOffer | None:
-    """``contact_id`` was queued: reserve the best ready agent of its target service."""
+    """``contact_id`` was queued (or waits again): reserve the best ready agent of its
+    target service. ``at_risk``: services behind their service level (as for_agent)."""
     started = time.perf_counter()
-    offer = await offer_for_contact(state, contact_id, ttl_s=ttl_s, cache=cache, retries=RETRIES)
+    live = risk_flags(at_risk) if at_risk else None
+    offer = await offer_for_contact(
+        state, contact_id, ttl_s=ttl_s, cache=cache, retries=RETRIES, live=live
+    )
     return _offer(offer, started)

@@ -28,12 +28,12 @@ Redis must share a clock (NTP).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from routing.core.model import Agent, AgentState, Contact, Service
 from routing.core.relax import RequirementCache, overflow_sources
-from routing.core.service_level import Tally
+from routing.core.service_level import Tally, risk_flags
 from routing.state.model import (
     AGENT_SET_STATES,
     Affinity,
@@ -138,6 +138,7 @@ class RoutingState(ABC):
         expect_version: int | None = None,
         cache: RequirementCache | None = None,
         retries: int = 8,
+        at_risk: Collection[str] = (),
     ) -> Offer | None:
         """The agent goes READY (as :meth:`agent_ready`) and the contact
         ``best_contact_for_agent`` chooses among the waiting lists of their services, of the
@@ -145,7 +146,10 @@ class RoutingState(ABC):
         (as :meth:`reserve`), with the decision and its trace; None when nothing fits or the
         agent cannot take a contact (unreachable, holding one). Here: :func:`offer_for_agent`
         over :meth:`agent_ready`'s heads (a contact taken meanwhile is skipped, ``retries``
-        times); the Redis store decides and reserves in one script."""
+        times); the Redis store decides and reserves in one script. ``at_risk``: services
+        behind their service level, whose contacts gain ``behind_lift`` (live state has no
+        other part here: configurations with live-state relaxation triggers are decided by
+        the whole round)."""
         from routing.state.offer import offer_for_agent  # offer builds on this module
 
         if k < 1 or max_k < k:
@@ -164,6 +168,7 @@ class RoutingState(ABC):
             retries=retries,
             heads=heads,
             lists={*agent.services, *lists, *overflow_sources(self.services, agent.services)},
+            live=risk_flags(at_risk) if at_risk else None,
         )
 
     @abstractmethod

@@ -42,6 +42,7 @@ def service_config(service: Service, services: Mapping[str, Service]) -> dict[st
     return {
         "priority": service.priority,
         "vip_lift": service.vip_lift,
+        "behind_lift": service.behind_lift,
         "step": float(service.priority_step_s),
         "target": float(service.sl_target_s),
         "window": float(service.risk_window_s),

@@ -1,12 +1,13 @@
 """Decide and reserve in one Lua script: the agent goes READY, the best waiting contact of
 their services is chosen by ``routing.core``'s rule, and reserved, atomically.
 
-The rule is :func:`routing.core.decide.best_contact_for_agent` with no live state
-(``routing.core.model.NO_LIVE``): the highest contact score among the contacts the agent is
-eligible for (member of the target service after relaxation, not rung out, every required
-skill at its level), ties to the earlier ``entered_at``, then the smaller id (compared byte
-by byte, as Python compares code points). The arithmetic is Python's, operation for
-operation, on the same doubles, so Lua and Python agree on every score.
+The rule is :func:`routing.core.decide.best_contact_for_agent` with no live state but which
+services are behind their service level (``routing.core.service_level.risk_flags``): the
+highest contact score among the contacts the agent is eligible for (member of the target
+service after relaxation, not rung out, every required skill at its level), ties to the
+earlier ``entered_at``, then the smaller id (compared byte by byte, as Python compares code
+points). The arithmetic is Python's, operation for operation, on the same doubles, so Lua
+and Python agree on every score.
 
 The head (``k`` contacts) of every list is read first, then each list further in doubling
 chunks; a list is left where nothing further down can outrank the best choice so far (the
@@ -19,7 +20,9 @@ Services come from ``cfg:<digest>`` (one JSON object per service, written by the
 missing configuration (``NOCFG``) changes nothing and the store can write it and call again.
 
 ``ARGV``: prefix, now, agent, expected version ('' none), config digest, k, max_k, top
-(``ceiling + now + MARGIN_S``), expiry, then the names of further waiting lists to read
+(``ceiling + now + MARGIN_S``), expiry, the number of services behind their service level
+then their names (their contacts' priority gains ``behind_lift``; relaxation steps keyed on
+live state still count as not firing), then the names of further waiting lists to read
 besides the agent's services and those overflowing to them (a service's ``from``). Reply:
 ``{1, token, member, version, data, idle_since, affinity, passed}`` (reserved: the agent's
 static JSON and idle time before the script, the chosen customer's affinity value or false,
@@ -80,6 +83,8 @@ local function cfg(name)
   return c
 end
 
+local risky, n_risky = {}, tonumber(ARGV[10])  -- services behind their service level
+for i = 11, 10 + n_risky do risky[ARGV[i]] = true end
 local best, best_score, best_at, missing = nil, 0, 0, nil
 local seen, passed = {}, {}  -- passed: {member, score, entered_at, id} the agent cannot take
 local data, mine, skills
@@ -133,6 +138,7 @@ local function consider(m)
   -- routing.core.score.contact_rank, operation for operation
   local levels = s.priority + (d.priority or 0)
   if d.vip then levels = levels + s.vip_lift end
+  if risky[d.service] then levels = levels + s.behind_lift end
   local at = d.entered_at
   local wait = now - at
   local window = s.window
@@ -182,7 +188,7 @@ if mine then
     if not c then return redis.error_reply('NOCFG no configuration for ' .. name) end
     for _, source in ipairs(c.from) do listed[source] = true end
   end
-  for i = 10, #ARGV do listed[ARGV[i]] = true end
+  for i = 11 + n_risky, #ARGV do listed[ARGV[i]] = true end
   for name in pairs(listed) do open[#open + 1] = name end
   table.sort(open)
   for i, name in ipairs(open) do  -- every list's head first: a good choice early prunes most

@@ -5,13 +5,14 @@ in one script (:mod:`routing.state.lua_decide`). Mixed into
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from routing.core.decide import best_contact_for_agent
 from routing.core.heads import ceiling
 from routing.core.model import Agent, AgentState, Contact, Service
 from routing.core.relax import RequirementCache
+from routing.core.service_level import risk_flags
 from routing.state.base import MISSED
 from routing.state.codec import decode_affinity, fmt, opt_float, text
 from routing.state.decide_config import digest, service_configs, top
@@ -81,6 +82,7 @@ class RedisOffers:
         expect_version: int | None = None,
         cache: RequirementCache | None = None,
         retries: int = 8,
+        at_risk: Collection[str] = (),
     ) -> Offer | None:
         """One script: the agent goes READY, ``routing.core``'s choice among the waiting lists of
         their services, of those overflowing to them, and ``lists`` (no live state) is made in Lua
@@ -90,6 +92,10 @@ class RedisOffers:
         if k < 1 or max_k < k:
             raise StateError("need 1 <= k <= max_k")
         configs, name, most = self._config()
+        risky = sorted(set(at_risk) & set(self.services))
+        live = risk_flags(risky) if risky else None
+        if live:
+            most = ceiling(self.services.values(), live)
         now = self.clock()
         expires = now + ttl_s
         args = (
@@ -101,6 +107,8 @@ class RedisOffers:
             str(max_k),
             fmt(top(most, now)),
             fmt(expires),
+            str(len(risky)),
+            *risky,
             *sorted(set(lists)),
         )
         try:
@@ -127,7 +135,7 @@ class RedisOffers:
         affinity = decode_affinity({chosen.customer_id: aff}) if aff and chosen.customer_id else {}
         contacts = [chosen, *(self._contact(m) for m in passed)]
         decision = best_contact_for_agent(
-            agent, contacts, self.services, now, affinity=affinity, cache=cache
+            agent, contacts, self.services, now, live=live, affinity=affinity, cache=cache
         )
         if decision is None or decision.contact_id != chosen.id:  # the two rules disagree
             raise StateError(f"decide script chose {chosen.id} for {agent_id}, the core {decision}")
