@@ -113,14 +113,12 @@ local function sl_outcome(f, cid, now, answered)
   local ok, no = P .. 'slok:' .. f.svc, P .. 'slno:' .. f.svc
   redis.call('ZREM', P .. 'pend:' .. f.svc, cid)
   local met = answered and tonumber(now) - tonumber(f.entered) <= tonumber(f.slt)
-  redis.call('ZADD', met and ok or no, now, cid)
+  local key = met and ok or no  -- trimmed as it is written, so both stay bounded
+  redis.call('ZADD', key, now, cid)
   local window = tonumber(f.slw)
   local since = string.format('(%.17g', tonumber(now) - window - 1)  -- 1 s spare: no rounding
-  local ttl = string.format('%d', math.ceil(window * 1000) + 1000)
-  for _, key in ipairs({ok, no}) do
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', since)
-    redis.call('PEXPIRE', key, ttl)
-  end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', since)
+  redis.call('PEXPIRE', key, string.format('%d', math.ceil(window * 1000) + 1000))
 end
 
 local function index_ready(id, on)
