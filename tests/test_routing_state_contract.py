@@ -5,6 +5,7 @@ prefix per test). Part 2 is test_routing_state_lifecycle.py."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -113,6 +114,21 @@ async def test_presence_gates_offers_but_keeps_state(state: RoutingState) -> Non
     await state.set_presence("a1", True)
     assert [a.id for a in await state.ready_agents("billing")] == ["a1"]
     assert await state.reserve("c1", "a1", 30)
+
+
+async def test_agents_by_endpoint_follow_puts_and_removals(state: RoutingState) -> None:
+    desk = "PJSIP/1001"
+    await state.put_agent(replace(agent("a1"), endpoint=desk))
+    await state.put_agent(replace(agent("a2"), endpoint=desk))  # a shared phone
+    await state.put_agent(replace(agent("a3"), endpoint="PJSIP/1003"))
+    await state.put_agent(agent("a4"))  # no phone
+    assert [v.id for v in await state.agents_at(desk)] == ["a1", "a2"]
+    await state.put_agent(replace(agent("a2"), endpoint="PJSIP/1002"))  # moved desks
+    assert [v.id for v in await state.agents_at(desk)] == ["a1"]
+    assert [v.id for v in await state.agents_at("PJSIP/1002")] == ["a2"]
+    await state.remove_agent("a1")
+    assert await state.agents_at(desk) == []
+    assert await state.agents_at("PJSIP/9999") == []
 
 
 async def test_remove_agent(state: RoutingState) -> None:

@@ -115,8 +115,8 @@ class CallFollower:
                     return Touched(agents=(removed.agent_id,))  # hung up while ringing
             case DevicePresence(device=device):
                 back = []
-                for agent in await state.agents():
-                    if agent.agent.endpoint == device and agent.reachable != signal.reachable:
+                for agent in await state.agents_at(device):
+                    if agent.reachable != signal.reachable:
                         await state.set_presence(agent.id, signal.reachable)
                         back += [agent.id] if signal.reachable else []
                 return Touched(agents=tuple(back))

@@ -183,6 +183,10 @@ class RoutingState(ABC):
         """Every agent, sorted by id (``GET /api/agents``)."""
 
     @abstractmethod
+    async def agents_at(self, endpoint: str) -> list[AgentView]:
+        """The agents whose phone is ``endpoint`` (what device state names), sorted by id."""
+
+    @abstractmethod
     async def ready_agents(self, service: str | None = None) -> list[Agent]:
         """Agents who can be offered a contact now (READY, reachable, holding nothing),
         optionally only members of ``service``; sorted by id."""

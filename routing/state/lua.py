@@ -2,11 +2,12 @@
 every router instance on the same Redis.
 
 ``ARGV[1]`` is always the key prefix. Keys (after the prefix): ``a:<agent>`` agent hash,
-``agents`` set, ``ready`` and ``ready:<service>`` sets of offerable agents; ``c:<contact>``
-contact hash, ``contacts`` set, ``w:<service>`` waiting sorted set (score ascending: best
-first); ``resv`` reservations by expiry, ``wrap`` wrap-ups by end, ``aff`` customer ->
-``[agent, answered_at]``, ``seq`` the shared sequence (reservation tokens); service-level
-counts in ``slok:``/``slno:``/``pend:<service>`` (:mod:`routing.state.lua_levels`).
+``agents`` set, ``ready`` and ``ready:<service>`` sets of offerable agents, ``ep:<endpoint>``
+agents by endpoint; ``c:<contact>`` contact hash, ``contacts`` set, ``w:<service>`` waiting
+sorted set (score ascending: best first); ``resv`` reservations by expiry, ``wrap`` wrap-ups
+by end, ``aff`` customer -> ``[agent, answered_at]``, ``seq`` the shared sequence
+(reservation tokens); service-level counts in ``slok:``/``slno:``/``pend:<service>``
+(:mod:`routing.state.lua_levels`).
 
 A waiting list's member is the whole static contact, ``id LF customer LF rejected_by-JSON
 LF data-JSON`` (the contact hash keeps it as ``member``), so reading the head of a list is
@@ -119,6 +120,14 @@ local function sl_outcome(f, cid, now, answered)
   local since = string.format('(%.17g', tonumber(now) - window - 1)  -- 1 s spare: no rounding
   redis.call('ZREMRANGEBYSCORE', key, '-inf', since)
   redis.call('PEXPIRE', key, string.format('%d', math.ceil(window * 1000) + 1000))
+end
+
+-- the agents by endpoint (device state names endpoints): ep:<endpoint> sets
+local function index_endpoint(id, data, on)
+  local endpoint = cjson.decode(data).endpoint
+  if type(endpoint) == 'string' and endpoint ~= '' then
+    redis.call(on and 'SADD' or 'SREM', P .. 'ep:' .. endpoint, id)
+  end
 end
 
 local function index_ready(id, on)

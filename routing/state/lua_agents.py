@@ -9,6 +9,7 @@ local now, id, data, services, state, reason = ARGV[2], ARGV[3], ARGV[4], ARGV[5
 local h = akey(id)
 if redis.call('EXISTS', h) == 1 then
   index_ready(id, false)
+  index_endpoint(id, redis.call('HGET', h, 'data'), false)
   redis.call('HSET', h, 'data', data, 'services', services)
   redis.call('HINCRBY', h, 'version', 1)
 else
@@ -20,6 +21,7 @@ else
     'wrap_until', '')
   redis.call('SADD', P .. 'agents', id)
 end
+index_endpoint(id, data, true)
 sync_ready(id)
 return hash(h)
 """
@@ -31,6 +33,7 @@ if redis.call('EXISTS', h) == 0 then return redis.error_reply('NOTFOUND no agent
 local c = redis.call('HGET', h, 'contact')
 if c ~= '' then return redis.error_reply('CONFLICT agent ' .. id .. ' holds contact ' .. c) end
 index_ready(id, false)
+index_endpoint(id, redis.call('HGET', h, 'data'), false)
 redis.call('ZREM', P .. 'wrap', id)
 redis.call('DEL', h)
 redis.call('SREM', P .. 'agents', id)

@@ -225,6 +225,9 @@ class MemoryState(RoutingState):
     async def agents(self) -> list[AgentView]:
         return [self._agents[k] for k in sorted(self._agents)]
 
+    async def agents_at(self, endpoint: str) -> list[AgentView]:
+        return [v for v in await self.agents() if v.agent.endpoint == endpoint]
+
     async def ready_agents(self, service: str | None = None) -> list[Agent]:
         ids = self._ready_all if service is None else self._ready.get(service, set())
         return [self._agents[a].agent for a in sorted(ids)]

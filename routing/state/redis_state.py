@@ -230,6 +230,9 @@ class RedisState(RedisLevels, RedisOffers, RoutingState):
     async def agents(self) -> list[AgentView]:
         return await self._agents_in(self._key("agents"))
 
+    async def agents_at(self, endpoint: str) -> list[AgentView]:
+        return await self._agents_in(self._key("ep", endpoint))
+
     async def ready_agents(self, service: str | None = None) -> list[Agent]:
         key = self._key("ready") if service is None else self._key("ready", service)
         views = await self._agents_in(key)
