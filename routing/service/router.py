@@ -14,7 +14,9 @@ An agent who becomes ready, a contact that is queued, and what an AMI change or 
 touched (:mod:`routing.service.tick`) are decided for alone (:mod:`routing.service.per_event`:
 the same choice the whole round would make in a steady state); config edits, and the
 leader's tick every ``full_round_s``, run the whole round (:meth:`Router.dispatch`),
-and so does every event while a service has live-state relaxation triggers.
+and so does every event while a service has live-state relaxation triggers or a service
+behind its service-level target lifts its contacts (:mod:`routing.service.levels`, read on
+the tick).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from routing.service.connect import CallControl, connect_caller, ring_agent_for_
 from routing.service.contacts import callback_service, contact_of, view_dict
 from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
+from routing.service.levels import ServiceLevels
 from routing.service.per_event import EventOffer, exact, for_agent, for_contact
 from routing.service.tick import Touched, crossings
 from routing.state import (
@@ -83,6 +86,7 @@ class Router:
         self._log = logger or logging.getLogger("routing")
         self._cache = RequirementCache(state.services)
         self._exact = exact(state.services)  # per-event decisions equal the whole round's
+        self._levels = ServiceLevels(state, self._log)  # services behind target, per tick
         self._dispatching = asyncio.Lock()  # one decision round at a time in this instance
         self._announce = Announcer(state, publish, directory=directory, logger=self._log)
         self._follower = CallFollower(
@@ -196,7 +200,7 @@ class Router:
                 raise TransitionError(f"services still holding calls: {', '.join(sorted(busy))}")
             self.state.services = dict(services)
             self._cache = RequirementCache(self.state.services)
-            self._exact = exact(self.state.services)
+            self._exact = self._levels.exact()
             for view in await self.state.agents():
                 a = view.agent
                 await self.state.put_agent(
@@ -323,7 +327,7 @@ class Router:
                 snapshot.agents,
                 self.state.services,
                 snapshot.taken_at,
-                live=snapshot.live(self.state.services),
+                live=snapshot.live(self.state.services, sorted(self._levels.at_risk)),
                 affinity=snapshot.affinity,
                 cache=self._cache,
             )
@@ -378,7 +382,8 @@ class Router:
                 await self.state.set_agent_state(agent.id, "ready")  # not the agent's fault
 
     async def _ticker(self) -> None:
-        """Reservations that expire, wrap-ups that end, and relaxation over time."""
+        """Reservations that expire, wrap-ups that end, service levels, and relaxation
+        over time."""
         while True:
             await asyncio.sleep(self._tick_s)
             try:
@@ -397,6 +402,8 @@ class Router:
             await self._announce.agent(released.agent_id)
         for agent_id in swept.wrapped_up:
             await self._announce.agent(agent_id)
+        await self._levels.refresh()
+        self._exact = self._levels.exact()
         now, since = self.now(), self._last_tick
         self._last_tick = now
         leader = self._leader.is_leader

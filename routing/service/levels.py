@@ -1,0 +1,62 @@
+"""Which services are behind their service-level target, for the router's decisions.
+
+The counts live in the routing state (``RoutingState.service_levels``, shared by every
+instance on a Redis); each router instance reads them on its tick and keeps the at-risk set
+(``routing.core.service_level``) until the next one, so no decision reads them. The whole
+round passes the set as live state (``behind_lift``, ``sl_at_risk`` relaxation triggers).
+
+Per-event decisions (``routing.service.per_event``) score without live state, so they equal
+the whole round only while no service at risk has a behind lift: :meth:`ServiceLevels.exact`
+says when the router may take them (``sl_at_risk`` triggers already keep the whole round,
+``per_event.exact``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from routing.core.model import Service
+from routing.core.service_level import Tally, at_risk, uses_level
+from routing.service.per_event import exact
+from routing.state import RoutingState
+
+
+class ServiceLevels:
+    """The at-risk set as this instance last read it (empty until the first read)."""
+
+    def __init__(self, state: RoutingState, logger: logging.Logger | None = None) -> None:
+        self._state = state
+        self._log = logger or logging.getLogger("routing")
+        self.tallies: Mapping[str, Tally] = {}
+        self.at_risk: frozenset[str] = frozenset()
+
+    async def refresh(self) -> frozenset[str]:
+        """Read the counts and recompute the set; on a failed read the last set stays. Not
+        read at all while no service would act on being behind (``uses_level``)."""
+        services = self._state.services
+        if not any(uses_level(s) for s in services.values()):
+            self.tallies, self.at_risk = {}, frozenset()
+            return self.at_risk
+        try:
+            tallies = await self._state.service_levels()
+        except Exception:
+            self._log.exception("reading service levels failed; keeping the last ones")
+            return self.at_risk
+        risky = at_risk(tallies, services)
+        if risky != self.at_risk:
+            self._log.info("services behind their service level: %s", sorted(risky) or "none")
+        self.tallies, self.at_risk = tallies, risky
+        return risky
+
+    def exact(self) -> bool:
+        """Whether per-event decisions equal the whole round's now."""
+        return per_event_exact(self._state.services, self.at_risk)
+
+
+def per_event_exact(services: Mapping[str, Service], risky: frozenset[str]) -> bool:
+    """No live-state relaxation trigger in ``services`` and no service of ``risky`` lifts
+    its contacts (``behind_lift``): live state then changes nothing the whole round decides."""
+    return exact(services) and not any(
+        services[name].behind_lift != 0 for name in risky if name in services
+    )
