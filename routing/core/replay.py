@@ -12,7 +12,12 @@ What the recording supplies and what the run decides:
   not answered it yet; a contact answered in the recording never abandons;
 * routing is :func:`routing.core.decide.assign` after every batch of events with one time,
   and at every relaxation threshold; an offer is answered at once (no ring time, no ring
-  outs); the agent then talks, wraps up for the target service's ``wrap_up_s``, and is ready.
+  outs); the agent then talks, wraps up for the target service's ``wrap_up_s``, and is ready;
+* a service behind its service level (:mod:`routing.core.service_level`, over the run's own
+  answers and abandons in ``sl_window_s`` and its callers waiting past ``sl_target_s``, as
+  the router measures it) gets its ``behind_lift`` and ``sl_at_risk`` relaxation steps;
+  routing also runs when that can change (a caller passes the target, an outcome leaves
+  the window), for services where it matters (``uses_level``).
 
 At equal times: log events in file order, then call and wrap-up ends, then routing.
 Per service (where the contact entered): offered, answered, abandoned, overflowed,
@@ -24,14 +29,16 @@ abandon % = abandoned / offered.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from routing.core.config import RoutingConfig
 from routing.core.decide import assign
 from routing.core.events import Abandon, AgentChange, Answer, Arrival, End, Event
-from routing.core.model import Agent, AgentState, Contact, Service
+from routing.core.model import Agent, AgentState, Contact
 from routing.core.relax import live_snapshot
+from routing.core.service_level import LevelBook, at_risk, met_target, uses_level
 from routing.core.stats import ServiceStats, side_by_side
 
 DEFAULT_TALK_S = 180.0
@@ -88,10 +95,18 @@ class _Run:
     seq: int = 0
     unknown_agents: set[str] = field(default_factory=set)
     unrouted: set[str] = field(default_factory=set)
+    levels: LevelBook = field(default_factory=LevelBook)
 
     def timer(self, t: float, kind: str, key: str) -> None:
         self.seq += 1
         heapq.heappush(self.timers, (t, self.seq, kind, key))
+
+    def outcome(self, contact: Contact, t: float, met: bool) -> None:
+        """The contact was answered (``met`` or not) or abandoned at ``t``."""
+        service = self.config.services[contact.service]
+        self.levels.outcome(contact.id, service, t, met)
+        if uses_level(service):  # it leaves the window just after t + window
+            self.timer(math.nextafter(t + service.sl_window_s, math.inf), "tick", contact.id)
 
     def external(self, event: Event) -> None:
         if isinstance(event, Arrival):
@@ -103,6 +118,7 @@ class _Run:
             if contact is not None:
                 self.stats[contact.service].abandoned += 1
                 self.done.add(contact.id)
+                self.outcome(contact, event.t, False)
 
     def arrive(self, e: Arrival) -> None:
         if e.contact in self.waiting or e.contact in self.done:
@@ -130,6 +146,9 @@ class _Run:
         for step in service.relax:
             if step.after_s is not None:
                 self.timer(e.t + step.after_s, "tick", e.contact)
+        self.levels.entered(e.contact, e.service, e.t)
+        if uses_level(service):  # late just after its target
+            self.timer(math.nextafter(e.t + service.sl_target_s, math.inf), "tick", e.contact)
 
     def agent_change(self, e: AgentChange) -> None:
         sim = self.agents.get(e.agent)
@@ -162,8 +181,8 @@ class _Run:
             return  # nothing can be decided: a pass would only cost time
         services = self.config.services
         views = [sim.view() for sim in self.agents.values()]
-        behind = {n for n, s in self.stats.items() if n in services and _behind(s, services[n])}
-        live = live_snapshot(self.waiting.values(), views, services, behind)
+        tallies = {name: self.levels.tally(s, now) for name, s in services.items()}
+        live = live_snapshot(self.waiting.values(), views, services, at_risk(tallies, services))
         for decision in assign(self.waiting.values(), views, services, now, live, self.affinity):
             contact = self.waiting.pop(decision.contact_id)
             agent_id = decision.agent_id
@@ -174,7 +193,9 @@ class _Run:
             stats = self.stats[contact.service]
             stats.answered += 1
             stats.wait_answered_s += wait
-            stats.answered_in_sl += wait <= services[contact.service].sl_target_s
+            met = met_target(wait, services[contact.service])
+            stats.answered_in_sl += met
+            self.outcome(contact, now, met)
             stats.overflowed += target != contact.service
             self.done.add(contact.id)
             if contact.customer_id is not None:
@@ -182,11 +203,6 @@ class _Run:
             self.agents[agent_id].phase = AgentState.ON_CALL
             self.wrap_s[agent_id] = services[target].wrap_up_s
             self.timer(now + self.talk_s[contact.id], "call_end", agent_id)
-
-
-def _behind(stats: ServiceStats, service: Service) -> bool:
-    sl = stats.sl_percent
-    return sl is not None and sl < service.sl_percent
 
 
 def _talk_times(events: Sequence[Event]) -> dict[str, float]:
