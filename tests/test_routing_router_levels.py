@@ -8,16 +8,23 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from routing.core.model import RelaxStep, Service
+from routing.core.decide import assign
+from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
+from routing.core.relax import live_snapshot
 from routing.service import Router
 from routing.service.levels import per_event_exact
 from routing.state import MemoryState, RedisState, RoutingState
+from tests.test_routing_per_event import agents, contacts
+from tests.test_routing_per_event import services as any_services
 from tests.test_routing_router import Clock, agent, transfer
-from tests.test_routing_state_support import drop_prefix, redis_client
+from tests.test_routing_state_support import T0, drop_prefix, redis_client
 
 STORES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
 
@@ -160,3 +167,28 @@ def test_per_event_decisions_only_while_no_lift_is_in_force() -> None:
     flat = {"sales": Service("sales", behind_lift=0)}
     assert per_event_exact(flat, frozenset({"sales", "gone"}))
     assert not per_event_exact(RELAXING, frozenset())  # an sl_at_risk trigger
+
+
+lifts = st.fixed_dictionaries({n: st.sampled_from([0, 1, 2]) for n in ("s0", "s1", "s2")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_services(), lifts, st.sets(st.sampled_from(["s0", "s1", "s2"])), agents(), contacts())
+def test_while_per_event_is_allowed_the_at_risk_set_changes_no_decision(
+    config: dict[str, Service],
+    lift: dict[str, int],
+    risky: set[str],
+    population: list[Agent],
+    queued: list[Contact],
+) -> None:
+    """Per-event decisions score without live state; the router takes them only while
+    ``per_event_exact``, and then the whole round decides the same with the at-risk set as
+    without it (so per-event == whole round still holds, test_routing_per_event.py)."""
+    config = {n: replace(s, behind_lift=lift[n]) for n, s in config.items()}
+    ready = [a for a in population if a.state is AgentState.READY]
+    live = live_snapshot(queued, ready, config, risky)
+    with_risk = assign(queued, ready, config, T0, live=live)
+    without = assign(queued, ready, config, T0, live=live_snapshot(queued, ready, config))
+    pairs = [(d.contact_id, d.agent_id) for d in with_risk]
+    if per_event_exact(config, frozenset(risky)):
+        assert pairs == [(d.contact_id, d.agent_id) for d in without]
