@@ -19,7 +19,7 @@ from routing.core.decide import assign
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
 from routing.core.relax import live_snapshot
 from routing.service import Router
-from routing.service.levels import per_event_exact
+from routing.service.levels import ServiceLevels, per_event_exact
 from routing.state import MemoryState, RedisState, RoutingState
 from tests.test_routing_per_event import agents, contacts
 from tests.test_routing_per_event import services as any_services
@@ -192,3 +192,23 @@ def test_while_per_event_is_allowed_the_at_risk_set_changes_no_decision(
     pairs = [(d.contact_id, d.agent_id) for d in with_risk]
     if per_event_exact(config, frozenset(risky)):
         assert pairs == [(d.contact_id, d.agent_id) for d in without]
+
+
+async def test_levels_are_read_at_most_every_second_and_kept_when_a_read_fails() -> None:
+    clock = Clock()
+    state = MemoryState(RELAXING, clock)
+    levels = ServiceLevels(state)
+    assert await levels.refresh() == frozenset()
+    await state.enqueue(Contact("c0", "billing", entered_at=clock.now))
+    await state.remove_contact("c0")
+    clock.now += 0.5
+    assert await levels.refresh() == frozenset()  # read 0.5 s ago: not again
+    clock.now += 0.5
+    assert await levels.refresh() == {"billing"}
+
+    async def broken() -> dict[str, Any]:
+        raise ConnectionError("redis went away")
+
+    state.service_levels = broken  # type: ignore[method-assign]
+    clock.now += 5
+    assert await levels.refresh() == {"billing"}  # the last set stays
