@@ -5,6 +5,7 @@ every instance on the store sees the same counts."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -12,19 +13,21 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from routing.core.decide import assign
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
-from routing.core.relax import live_snapshot
+from routing.core.relax import RequirementCache
 from routing.service import Router
-from routing.service.levels import ServiceLevels, per_event_exact
+from routing.service.levels import ServiceLevels
+from routing.service.per_event import for_agent, for_contact
 from routing.state import MemoryState, RedisState, RoutingState
-from tests.test_routing_per_event import agents, contacts
+from tests.test_routing_per_event import agents, contacts, events
 from tests.test_routing_per_event import services as any_services
 from tests.test_routing_router import Clock, agent, transfer
-from tests.test_routing_state_support import T0, drop_prefix, redis_client
+from tests.test_routing_state_support import REDIS_URL, drop_prefix, new_prefix, redis_client
+from tests.test_routing_state_support import Clock as StateClock
 
 STORES = ["memory", pytest.param("redis", marks=pytest.mark.redis)]
 
@@ -150,7 +153,7 @@ async def test_a_behind_services_contacts_go_first_for_an_agent_of_both(
         await router.queue_call(transfer("r1", "repairs"))
         made.clock.now += 5
         await router._tick()
-        assert router._exact is not repairs_behind  # the lift needs the whole round
+        assert router._exact  # decided per event, with the at-risk set
         await router.set_state(1, "ready")
         chosen = await offered(router)
         # s1 waited 10 s, r1 5 s; behind, r1 is one level (60 s) up
@@ -161,37 +164,97 @@ async def test_a_behind_services_contacts_go_first_for_an_agent_of_both(
         assert levels == (1 if repairs_behind else 0)
 
 
-def test_per_event_decisions_only_while_no_lift_is_in_force() -> None:
-    assert per_event_exact(TWO, frozenset())
-    assert not per_event_exact(TWO, frozenset({"sales"}))
-    flat = {"sales": Service("sales", behind_lift=0)}
-    assert per_event_exact(flat, frozenset({"sales", "gone"}))
-    assert not per_event_exact(RELAXING, frozenset())  # an sl_at_risk trigger
-
-
 lifts = st.fixed_dictionaries({n: st.sampled_from([0, 1, 2]) for n in ("s0", "s1", "s2")})
+risky_sets = st.sets(st.sampled_from(["s0", "s1", "s2"]))
+Pairs = list[tuple[str, str]]
 
 
-@settings(max_examples=300, deadline=None)
-@given(any_services(), lifts, st.sets(st.sampled_from(["s0", "s1", "s2"])), agents(), contacts())
-def test_while_per_event_is_allowed_the_at_risk_set_changes_no_decision(
+async def round_at_risk(state: RoutingState, cache: RequirementCache, risky: set[str]) -> Pairs:
+    """What the whole round (``Router.dispatch``) decides with ``risky`` behind target."""
+    snapshot = await state.snapshot()
+    decisions = assign(
+        snapshot.contacts(),
+        snapshot.agents,
+        state.services,
+        snapshot.taken_at,
+        live=snapshot.live(state.services, sorted(risky)),
+        affinity=snapshot.affinity,
+        cache=cache,
+    )
+    return [(d.contact_id, str(d.agent_id)) for d in decisions]
+
+
+async def compare_at_risk(
+    state: RoutingState, population: list[Agent], queued: list[Contact], event: Any, risky: set[str]
+) -> tuple[Pairs, Pairs]:
+    """(whole round, per-event reservation) after ``event`` from a steady state, both with
+    ``risky`` behind target (``test_routing_per_event.compare`` with an at-risk set)."""
+    cache = RequirementCache(state.services)
+    for a in population:
+        await state.put_agent(a)
+    for c in queued:
+        await state.enqueue(c)
+    while pairs := await round_at_risk(state, cache, risky):
+        for _, agent_id in pairs:
+            await state.set_agent_state(agent_id, AgentState.NOT_READY, "break")
+    kind, what = event
+    if kind == "agent":
+        view = await state.set_agent_state(population[what % len(population)].id, "ready")
+        expected = await round_at_risk(state, cache, risky)
+        offer = await for_agent(state, view.id, ttl_s=30.0, cache=cache, at_risk=risky)
+    else:
+        view = await state.enqueue(what)
+        expected = await round_at_risk(state, cache, risky)
+        offer = await for_contact(state, view.id, ttl_s=30.0, cache=cache, at_risk=risky)
+    got = [] if offer is None else [(offer.reservation.contact_id, offer.reservation.agent_id)]
+    return expected, got
+
+
+def lifted(config: dict[str, Service], lift: dict[str, int]) -> dict[str, Service]:
+    return {n: replace(s, behind_lift=lift[n]) for n, s in config.items()}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_services(), lifts, risky_sets, agents(), contacts(), events)
+def test_per_event_decides_as_the_whole_round_with_services_behind(
     config: dict[str, Service],
     lift: dict[str, int],
     risky: set[str],
     population: list[Agent],
     queued: list[Contact],
+    event: Any,
 ) -> None:
-    """Per-event decisions score without live state; the router takes them only while
-    ``per_event_exact``, and then the whole round decides the same with the at-risk set as
-    without it (so per-event == whole round still holds, test_routing_per_event.py)."""
-    config = {n: replace(s, behind_lift=lift[n]) for n, s in config.items()}
-    ready = [a for a in population if a.state is AgentState.READY]
-    live = live_snapshot(queued, ready, config, risky)
-    with_risk = assign(queued, ready, config, T0, live=live)
-    without = assign(queued, ready, config, T0, live=live_snapshot(queued, ready, config))
-    pairs = [(d.contact_id, d.agent_id) for d in with_risk]
-    if per_event_exact(config, frozenset(risky)):
-        assert pairs == [(d.contact_id, d.agent_id) for d in without]
+    """The router passes its at-risk set to both paths; in a steady state one event is
+    decided per event as the whole round decides it (behind lifts included)."""
+    state = MemoryState(lifted(config, lift), clock=StateClock())
+    expected, got = asyncio.run(compare_at_risk(state, population, queued, event, risky))
+    assert got == expected
+
+
+async def over_redis_at_risk(config: dict[str, Service], *args: Any) -> tuple[Pairs, Pairs]:
+    store = RedisState.from_url(REDIS_URL, config, prefix=new_prefix())
+    store.clock = StateClock()
+    try:
+        return await compare_at_risk(store, *args)
+    finally:
+        await store.clear()
+        await store.close()
+
+
+@pytest.mark.redis
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_services(), lifts, risky_sets, agents(), contacts(), events)
+def test_per_event_decides_as_the_whole_round_with_services_behind_in_redis(
+    config: dict[str, Service],
+    lift: dict[str, int],
+    risky: set[str],
+    population: list[Agent],
+    queued: list[Contact],
+    event: Any,
+) -> None:
+    args = (population, queued, event, risky)
+    expected, got = asyncio.run(over_redis_at_risk(lifted(config, lift), *args))
+    assert got == expected
 
 
 async def test_levels_are_read_at_most_every_second_and_kept_when_a_read_fails() -> None:

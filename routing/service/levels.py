@@ -4,13 +4,12 @@ The counts live in the routing state (``RoutingState.service_levels``, shared by
 instance on a Redis); each router instance reads them on its tick, at most every
 ``every_s`` (1 s: one script of three ``ZCOUNT`` per service in Redis, ~1 ms for 50
 services), and keeps the at-risk set (``routing.core.service_level``) until the next read,
-so no decision reads them. The whole
-round passes the set as live state (``behind_lift``, ``sl_at_risk`` relaxation triggers).
-
-Per-event decisions (``routing.service.per_event``) score without live state, so they equal
-the whole round only while no service at risk has a behind lift: :meth:`ServiceLevels.exact`
-says when the router may take them (``sl_at_risk`` triggers already keep the whole round,
-``per_event.exact``).
+so no decision reads them. The whole round passes the set as live state (``behind_lift``,
+``sl_at_risk`` relaxation triggers), and per-event decisions (``routing.service.per_event``,
+``at_risk=``) score the behind lift the same way; ``sl_at_risk`` triggers keep the whole
+round (``per_event.exact``). A change of the set between reads creates no new match in a
+steady state (the lift orders contacts, it makes no one eligible), so nothing is re-decided
+when it changes.
 """
 
 from __future__ import annotations
@@ -18,9 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from routing.core.model import Service
 from routing.core.service_level import Tally, at_risk, uses_level
-from routing.service.per_event import exact
 from routing.state import RoutingState
 
 
@@ -60,15 +57,3 @@ class ServiceLevels:
             self._log.info("services behind their service level: %s", sorted(risky) or "none")
         self.tallies, self.at_risk = tallies, risky
         return risky
-
-    def exact(self) -> bool:
-        """Whether per-event decisions equal the whole round's now."""
-        return per_event_exact(self._state.services, self.at_risk)
-
-
-def per_event_exact(services: Mapping[str, Service], risky: frozenset[str]) -> bool:
-    """No live-state relaxation trigger in ``services`` and no service of ``risky`` lifts
-    its contacts (``behind_lift``): live state then changes nothing the whole round decides."""
-    return exact(services) and not any(
-        services[name].behind_lift != 0 for name in risky if name in services
-    )
