@@ -83,6 +83,7 @@ class RedisLease:
         self._leading = False
         self._log = logger or logging.getLogger("routing.leader")
         self._task: asyncio.Task[None] | None = None
+        self._closing = False  # the loop stops on it too (see Router.close)
         self._on_lead: OnLead | None = None
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
@@ -97,6 +98,7 @@ class RedisLease:
         self._task = asyncio.create_task(self._run())
 
     async def close(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -107,7 +109,7 @@ class RedisLease:
                 await self._release(keys=[self.key], args=[self.instance])
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             await asyncio.sleep(self.ttl_ms / 3000)
             await self._round()
 

@@ -99,6 +99,10 @@ class Router:
             logger=self._log,
         )
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Loops also stop on this: a library that swallows a cancellation (Python 3.11's
+        # wait_for when the awaited call finishes at the same moment) must not keep the tick
+        # running forever after close.
+        self._closing = False
         self._unsubscribe: Callable[[], None] | None = None
 
     def now(self) -> float:
@@ -131,6 +135,7 @@ class Router:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
+        self._closing = True
         if self._unsubscribe is not None:
             self._unsubscribe()
         tasks, self._tasks = set(self._tasks), set()
@@ -388,7 +393,7 @@ class Router:
     async def _ticker(self) -> None:
         """Reservations that expire, wrap-ups that end, service levels, and relaxation
         over time."""
-        while True:
+        while not self._closing:
             await asyncio.sleep(self._tick_s)
             try:
                 await self._tick()
