@@ -109,16 +109,20 @@ end
 -- the contact's service-level outcome at `now` (routing.core.service_level): answered (met
 -- when it waited at most the target) or abandoned; it is no longer pending. `f`: its hash's
 -- svc, entered, slt (target) and slw (window) fields; contacts queued without them count not.
-local function sl_outcome(f, cid, now, answered)
+-- The set written is trimmed to the window on every 16th transition (`seq`): a few outcomes
+-- past it may wait there (the counts read only the window), and it expires a window later.
+local function sl_outcome(f, cid, now, answered, seq)
   if not f.svc then return end
   local ok, no = P .. 'slok:' .. f.svc, P .. 'slno:' .. f.svc
   redis.call('ZREM', P .. 'pend:' .. f.svc, cid)
   local met = answered and tonumber(now) - tonumber(f.entered) <= tonumber(f.slt)
-  local key = met and ok or no  -- trimmed as it is written, so both stay bounded
+  local key = met and ok or no
   redis.call('ZADD', key, now, cid)
   local window = tonumber(f.slw)
-  local since = string.format('(%.17g', tonumber(now) - window - 1)  -- 1 s spare: no rounding
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', since)
+  if seq % 16 == 0 then
+    local since = string.format('(%.17g', tonumber(now) - window - 1)  -- 1 s spare: rounding
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', since)
+  end
   redis.call('PEXPIRE', key, string.format('%d', math.ceil(window * 1000) + 1000))
 end
 

@@ -63,7 +63,7 @@ if f.phase == 'waiting' then  -- listed only while waiting
 end
 if f.phase == 'offered' then redis.call('ZREM', P .. 'resv', id) end
 local outcome = 'abandoned'
-if f.phase == 'active' then outcome = 'ended' else sl_outcome(f, id, now, false) end
+if f.phase == 'active' then outcome = 'ended' else sl_outcome(f, id, now, false, seq) end
 local agent_state = ''
 if f.agent ~= '' and redis.call('HGET', akey(f.agent), 'contact') == id then
   local wrap = tonumber(f.wrap)

@@ -32,7 +32,8 @@ return {1, seq}
 _OFFERED = r"""
 local now, cid, token = ARGV[2], ARGV[3], ARGV[4]
 local ch = ckey(cid)
-local c = redis.call('HMGET', ch, 'phase', 'agent', 'token', 'customer')
+local c = redis.call('HMGET', ch, 'phase', 'agent', 'token', 'customer', 'svc', 'entered',
+  'slt', 'slw')
 if not c[1] then return redis.error_reply('NOTFOUND no contact ' .. cid) end
 if c[1] ~= 'offered' then
   return redis.error_reply('CONFLICT contact ' .. cid .. ' is ' .. c[1] .. ', not offered')
@@ -48,8 +49,7 @@ CONFIRM = (
     + r"""
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', ch, 'phase', 'active', 'answered_at', now, 'expires', '')
-local sl = redis.call('HMGET', ch, 'svc', 'entered', 'slt', 'slw')
-sl_outcome({svc = sl[1], entered = sl[2], slt = sl[3], slw = sl[4]}, cid, now, true)
+sl_outcome({svc = c[5], entered = c[6], slt = c[7], slw = c[8]}, cid, now, true, seq)
 redis.call('ZREM', P .. 'resv', cid)
 if redis.call('HGET', akey(c[2]), 'contact') == cid then move(c[2], 'on_call', '', now) end
 if c[4] ~= '' then redis.call('HSET', P .. 'aff', c[4], cjson.encode({c[2], now})) end
