@@ -163,3 +163,19 @@ async def test_the_leader_still_runs_the_whole_round_every_full_round_s() -> Non
         await router._tick()
         clock.now += 0.5
     assert counting.snapshots == 2
+
+
+async def test_contacts_crossing_together_are_served_in_rank_order(world) -> None:
+    router, counting, clock = world
+    await router.add_agent(agent(1, {"billing": 3}))
+    await router.set_state(1, "ready")
+    await hand_over(router, "plain", "ch1")  # first in, but ...
+    clock.now += 0.1
+    await hand_over(router, "vip", "ch2", vip=True)  # ... a VIP ranks above
+    clock.now += 29.85
+    await router._tick()
+    clock.now += 0.2  # both cross 30 s in this tick
+    await router._tick()
+    assert await phase_and_agent(router, "vip") == ("offered", "1")
+    assert await phase_and_agent(router, "plain") == ("waiting", None)
+    assert counting.snapshots == 0

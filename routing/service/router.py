@@ -40,7 +40,7 @@ from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
 from routing.service.levels import ServiceLevels
 from routing.service.per_event import EventOffer, exact, for_agent, for_contact
-from routing.service.tick import Touched, crossings
+from routing.service.tick import Touched, crossings, in_rank_order
 from routing.state import (
     ContactView,
     NotFound,
@@ -432,7 +432,8 @@ class Router:
         if not self._exact:
             await self.dispatch()
             return
-        for contact_id in touched.contacts:
+        at_risk = self._levels.at_risk
+        for contact_id in await in_rank_order(self.state, touched.contacts, at_risk):
             async with self._dispatching:
                 offer = await for_contact(
                     self.state,

@@ -18,11 +18,14 @@ decisions are not exact (``routing.service.per_event.exact``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from routing.core.model import NO_LIVE, Service
 from routing.core.relax import step_thresholds
+from routing.core.score import contact_rank
+from routing.core.service_level import risk_flags
+from routing.state import RoutingState
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +56,24 @@ def crossings(
             if math.isfinite(wait) and wait > 0:
                 out.append((name, since - wait, now - wait))
     return out
+
+
+async def in_rank_order(
+    state: RoutingState, contact_ids: Sequence[str], at_risk: Collection[str] = ()
+) -> list[str]:
+    """The waiting contacts of ``contact_ids``, best first: the order in which the whole
+    round would serve them, so that two contacts a tick touched do not take one agent in the
+    wrong order."""
+    if len(contact_ids) < 2:
+        return list(contact_ids)
+    now, live = state.clock(), risk_flags(at_risk)
+    ranked = []
+    for contact_id in contact_ids:
+        view = await state.get_contact(contact_id)
+        service = state.services.get(view.contact.service) if view is not None else None
+        if view is None or view.phase != "waiting" or service is None:
+            continue
+        ranked.append(
+            (contact_rank(view.contact, service, now, live.get(service.name)), contact_id)
+        )
+    return [contact_id for _, contact_id in sorted(ranked)]
