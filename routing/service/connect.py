@@ -7,10 +7,15 @@ dialplan dials the customer once the agent answers.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from routing.state import ContactView
+from routing.core.trace import Decision
+from routing.service.announce import Announcer
+from routing.service.contacts import view_dict
+from routing.state import ContactView, Reservation, RoutingState, StateError
 
 CONNECT_CONTEXT = "omnivox-connect"
 CALLBACK_CONTEXT = "omnivox-callback"
@@ -54,3 +59,52 @@ async def ring_agent_for_callback(
         caller_id=f'"Callback" <{number}>',
         timeout_ms=int(ring_s * 1000),
     )
+
+
+async def connect_offer(
+    state: RoutingState,
+    announce: Announcer,
+    control: CallControl | None,
+    reservation: Reservation,
+    decision: Decision,
+    ms: float,
+    *,
+    ring_s: float,
+    log: logging.Logger,
+) -> None:
+    """Act on a reservation: store the decision's trace with the contact, tell the desktop
+    and reports (``routing.offered``, the agent reserved), then connect by media: a chat is
+    the agent's at once, a callback rings the agent, a caller on hold is redirected to the
+    agent. A failed connect releases the contact (its place kept) and readies the agent."""
+    view = await state.get_contact(reservation.contact_id)
+    agent = await state.get_agent(reservation.agent_id)
+    if view is None or agent is None:
+        return
+    why = decision.to_dict()
+    with contextlib.suppress(StateError):  # supervisors see it at GET /api/contacts
+        view = await state.update_meta(view.id, {"why": why})
+    payload = view_dict(view, state.clock()) | {
+        "why": why,
+        "facts": dict(view.meta.get("facts") or {}),
+        "agent": agent.id,
+        "decision_ms": round(ms, 3),
+    }
+    await announce.emit("routing.offered", payload)
+    await announce.agent(agent.id)  # reserved: the desktop shows it
+    media = view.meta.get("media", "voice")
+    if media == "chat":  # the pop is the offer: the chat is the agent's at once
+        confirmed = await state.confirm(view.id, token=reservation.token)
+        await announce.emit("routing.answered", view_dict(confirmed.view, state.clock()))
+        return
+    if control is None or not agent.agent.endpoint:
+        return
+    try:
+        if media == "callback":
+            await ring_agent_for_callback(control, view, agent.agent.endpoint, ring_s)
+        elif view.meta.get("channel"):
+            await connect_caller(control, str(view.meta["channel"]), agent.agent.endpoint)
+    except Exception:  # AMI down or the channel just went away: the contact is not lost
+        log.exception("connecting %s to agent %s failed", view.id, agent.id)
+        with contextlib.suppress(StateError):
+            await state.release(view.id, token=reservation.token, reason="connect_failed")
+            await state.set_agent_state(agent.id, "ready")  # not the agent's fault

@@ -34,7 +34,7 @@ from routing.core.model import Agent, AgentState, Contact, Service
 from routing.core.relax import RequirementCache
 from routing.core.trace import Decision
 from routing.service.announce import Announcer, Directory, Publish
-from routing.service.connect import CallControl, connect_caller, ring_agent_for_callback
+from routing.service.connect import CallControl, connect_offer
 from routing.service.contacts import callback_service, contact_of, view_dict
 from routing.service.follow import CallFollower
 from routing.service.leader import Leadership, SoleLeader
@@ -46,7 +46,6 @@ from routing.state import (
     NotFound,
     Reservation,
     RoutingState,
-    StateError,
     TransitionError,
 )
 
@@ -112,6 +111,11 @@ class Router:
     def services(self) -> Mapping[str, Service]:
         """The services of the routing config, by name."""
         return self.state.services
+
+    @property
+    def levels(self) -> ServiceLevels:
+        """Service levels as this instance last read them (``tallies``, ``at_risk``)."""
+        return self._levels
 
     @property
     def is_leader(self) -> bool:
@@ -355,40 +359,16 @@ class Router:
         return len(offered)
 
     async def _connect(self, reservation: Reservation, decision: Decision, ms: float) -> None:
-        view = await self.state.get_contact(reservation.contact_id)
-        agent = await self.state.get_agent(reservation.agent_id)
-        if view is None or agent is None:
-            return
-        why = decision.to_dict()
-        with contextlib.suppress(StateError):  # supervisors see it at GET /api/contacts
-            view = await self.state.update_meta(view.id, {"why": why})
-        payload = view_dict(view, self.now()) | {
-            "why": why,
-            "facts": dict(view.meta.get("facts") or {}),
-            "agent": agent.id,
-            "decision_ms": round(ms, 3),
-        }
-        await self._announce.emit("routing.offered", payload)
-        await self._announce.agent(agent.id)  # reserved: the desktop shows it
-        media = view.meta.get("media", "voice")
-        if media == "chat":  # the pop is the offer: the chat is the agent's at once
-            confirmed = await self.state.confirm(view.id, token=reservation.token)
-            await self._announce.emit("routing.answered", view_dict(confirmed.view, self.now()))
-            return
-        if self._control is None or not agent.agent.endpoint:
-            return
-        try:
-            if media == "callback":
-                await ring_agent_for_callback(
-                    self._control, view, agent.agent.endpoint, self._offer_timeout_s
-                )
-            elif view.meta.get("channel"):
-                await connect_caller(self._control, str(view.meta["channel"]), agent.agent.endpoint)
-        except Exception:  # AMI down or the channel just went away: the contact is not lost
-            self._log.exception("connecting %s to agent %s failed", view.id, agent.id)
-            with contextlib.suppress(StateError):
-                await self.state.release(view.id, token=reservation.token, reason="connect_failed")
-                await self.state.set_agent_state(agent.id, "ready")  # not the agent's fault
+        await connect_offer(
+            self.state,
+            self._announce,
+            self._control,
+            reservation,
+            decision,
+            ms,
+            ring_s=self._offer_timeout_s,
+            log=self._log,
+        )
 
     async def _ticker(self) -> None:
         """Reservations that expire, wrap-ups that end, service levels, and relaxation
