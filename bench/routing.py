@@ -36,10 +36,6 @@ and every call end carries a number from the store's one shared sequence, and th
 all processes are replayed in that order; an agent reserved while holding a contact, or a
 contact reserved twice, is a double assignment.
 
-What it measures is the path the running router takes when an agent becomes ready (it
-keeps a whole-snapshot ``routing.core.assign`` round for its tick, AMI events and configs
-with live-state relaxation triggers).
-
 The last line printed is one JSON object for the largest process count.
 """
 
