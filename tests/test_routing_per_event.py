@@ -7,6 +7,7 @@ real Redis), and the router's events go through it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -81,15 +82,18 @@ def agents(draw: Any) -> list[Agent]:
     ]
 
 
-async def whole_round(state: RoutingState, cache: RequirementCache) -> list[tuple[str, str]]:
-    """What ``assign`` over the whole snapshot decides now, as (contact, agent) pairs."""
+async def whole_round(
+    state: RoutingState, cache: RequirementCache, risky: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """What ``assign`` over the whole snapshot decides now, as (contact, agent) pairs, with
+    ``risky`` behind their service-level target (as ``Router.dispatch`` passes them)."""
     snapshot = await state.snapshot()
     decisions = assign(
         snapshot.contacts(),
         snapshot.agents,
         state.services,
         snapshot.taken_at,
-        live=snapshot.live(state.services),
+        live=snapshot.live(state.services, sorted(risky)),
         affinity=snapshot.affinity,
         cache=cache,
     )

@@ -16,14 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from routing.core.decide import assign
 from routing.core.model import Agent, AgentState, Contact, RelaxStep, Service
 from routing.core.relax import RequirementCache
 from routing.service import Router
 from routing.service.levels import ServiceLevels
 from routing.service.per_event import for_agent, for_contact
 from routing.state import MemoryState, RedisState, RoutingState
-from tests.test_routing_per_event import agents, contacts, events
+from tests.test_routing_per_event import agents, contacts, events, whole_round
 from tests.test_routing_per_event import services as any_services
 from tests.test_routing_router import Clock, agent, transfer
 from tests.test_routing_state_support import REDIS_URL, drop_prefix, new_prefix, redis_client
@@ -169,21 +168,6 @@ risky_sets = st.sets(st.sampled_from(["s0", "s1", "s2"]))
 Pairs = list[tuple[str, str]]
 
 
-async def round_at_risk(state: RoutingState, cache: RequirementCache, risky: set[str]) -> Pairs:
-    """What the whole round (``Router.dispatch``) decides with ``risky`` behind target."""
-    snapshot = await state.snapshot()
-    decisions = assign(
-        snapshot.contacts(),
-        snapshot.agents,
-        state.services,
-        snapshot.taken_at,
-        live=snapshot.live(state.services, sorted(risky)),
-        affinity=snapshot.affinity,
-        cache=cache,
-    )
-    return [(d.contact_id, str(d.agent_id)) for d in decisions]
-
-
 async def compare_at_risk(
     state: RoutingState, population: list[Agent], queued: list[Contact], event: Any, risky: set[str]
 ) -> tuple[Pairs, Pairs]:
@@ -194,17 +178,17 @@ async def compare_at_risk(
         await state.put_agent(a)
     for c in queued:
         await state.enqueue(c)
-    while pairs := await round_at_risk(state, cache, risky):
+    while pairs := await whole_round(state, cache, risky):
         for _, agent_id in pairs:
             await state.set_agent_state(agent_id, AgentState.NOT_READY, "break")
     kind, what = event
     if kind == "agent":
         view = await state.set_agent_state(population[what % len(population)].id, "ready")
-        expected = await round_at_risk(state, cache, risky)
+        expected = await whole_round(state, cache, risky)
         offer = await for_agent(state, view.id, ttl_s=30.0, cache=cache, at_risk=risky)
     else:
         view = await state.enqueue(what)
-        expected = await round_at_risk(state, cache, risky)
+        expected = await whole_round(state, cache, risky)
         offer = await for_contact(state, view.id, ttl_s=30.0, cache=cache, at_risk=risky)
     got = [] if offer is None else [(offer.reservation.contact_id, offer.reservation.agent_id)]
     return expected, got

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -106,37 +106,57 @@ def agents(draw: Any) -> Agent:
     )
 
 
-async def lua_and_core(
-    config: dict[str, Service],
-    queued: list[tuple[Contact, list[str]]],
-    me: Agent,
-    k: int,
-    extra: list[str],
-    served: str | None,
-    risky: list[str],
-) -> tuple[dict[str, object] | None, dict[str, object] | None]:
+@dataclass(frozen=True)
+class Case:
+    """One random decision: services, queued contacts (with the other services each is
+    also listed under), the agent, the heads read first, extra lists to read, a customer
+    the agent served before, and the services behind their service level."""
+
+    config: dict[str, Service]
+    queued: list[tuple[Contact, list[str]]]
+    me: Agent
+    k: int
+    extra: list[str]
+    served: str | None
+    risky: list[str]
+
+
+cases = st.builds(
+    Case,
+    services(),
+    contacts(),
+    agents(),
+    st.integers(1, 3),
+    st.lists(st.sampled_from(NAMES), max_size=2),
+    st.sampled_from([None, "k1"]),
+    st.lists(st.sampled_from(NAMES), max_size=2),
+)
+
+
+async def lua_and_core(case: Case) -> tuple[dict[str, object] | None, dict[str, object] | None]:
     """The decision (with its trace) of the one-script path and of the core over the whole
-    waiting lists of the agent's services and ``extra``; ``served``: a customer ``me``
-    served before; ``risky``: services behind their service level."""
+    waiting lists of the agent's services, those overflowing to them and ``extra``."""
+    config, me = case.config, case.me
     store = RedisState.from_url(REDIS_URL, config, prefix=new_prefix())
     store.clock = Clock()
     try:
         await store.put_agent(Agent(me.id, me.skills, NOT_READY, me.services))
-        for c, also in queued:
+        for c, also in case.queued:
             await store.enqueue(c)
             for name in also:
                 await store.list_under(c.id, name)
         affinity = {}
-        if served is not None:
-            affinity[served] = (me.id, T0 - 100.0)
-            await store.client.hset(f"{store.prefix}aff", served, f'["{me.id}", "{T0 - 100.0}"]')
-        names = sorted({*me.services, *extra, *overflow_sources(config, me.services)})
+        if case.served is not None:
+            affinity[case.served] = (me.id, T0 - 100.0)
+            value = f'["{me.id}", "{T0 - 100.0}"]'
+            await store.client.hset(f"{store.prefix}aff", case.served, value)
+        names = sorted({*me.services, *case.extra, *overflow_sources(config, me.services)})
         lists = [c for name in names for c in await store.waiting(name)]
         ready = replace(me, idle_since=T0)  # what the script makes of a not-ready agent
-        live = risk_flags(risky)
+        live = risk_flags(case.risky)
         decision = best_contact_for_agent(ready, lists, config, T0, live=live, affinity=affinity)
         offer = await store.ready_and_offer(
-            me.id, 30.0, lists=extra, k=k, max_k=1000, at_risk=risky
+            me.id, 30.0, lists=case.extra, k=case.k, max_k=1000, at_risk=case.risky
         )
         return (
             offer.decision.to_dict() if offer else None,
@@ -149,27 +169,11 @@ async def lua_and_core(
 
 @pytest.mark.redis
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    services(),
-    contacts(),
-    agents(),
-    st.integers(1, 3),
-    st.lists(st.sampled_from(NAMES), max_size=2),
-    st.sampled_from([None, "k1"]),
-    st.lists(st.sampled_from(NAMES), max_size=2),
-)
-def test_lua_decides_and_explains_as_the_core(
-    config: dict[str, Service],
-    queued: list[tuple[Contact, list[str]]],
-    me: Agent,
-    k: int,
-    extra: list[str],
-    served: str | None,
-    risky: list[str],
-) -> None:
+@given(cases)
+def test_lua_decides_and_explains_as_the_core(case: Case) -> None:
     """Same contact, same trace (step, score terms with the behind lift, affinity, rejected
     contacts and why)."""
-    lua, core = asyncio.run(lua_and_core(config, queued, me, k, extra, served, risky))
+    lua, core = asyncio.run(lua_and_core(case))
     assert lua == core
 
 
