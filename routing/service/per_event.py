@@ -13,11 +13,12 @@ that agent or that contact alone instead of over the whole routing state.
 
 In a steady state (no ready agent had an eligible waiting contact before the event) the
 choice is the one ``routing.core.assign`` makes over the whole snapshot
-(``tests/test_routing_per_event.py`` checks it on random states). The router's periodic
-round (``Router.dispatch``) still runs ``assign`` for relaxation over waiting time and
-anything an event did not settle. A contact that overflowed by relaxation is only in its own
-service's list: an agent of the target service also reads the lists of the services that
-overflow to theirs (:func:`routing.core.relax.overflow_sources`), where
+(``tests/test_routing_per_event.py`` checks it on random states). What time alone changes
+(relaxation over waiting time, expired offers, ended wrap-ups) is decided the same way on
+the tick (:mod:`routing.service.tick`); the leader's whole round (``Router.dispatch``) every
+few seconds settles anything an event did not. A contact that overflowed by relaxation is
+only in its own service's list: an agent of the target service also reads the lists of the
+services that overflow to theirs (:func:`routing.core.relax.overflow_sources`), where
 ``best_contact_for_agent`` takes the overflowed contacts and rejects the others (not in
 service).
 
