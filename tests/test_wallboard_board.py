@@ -1,5 +1,6 @@
-"""The wallboard's pure core: the board built from the router's read API (JSON dicts) and
-today's service-level counts, and the bounds of a local day; without sockets or clocks."""
+"""The wallboard's pure core: the board built from the router's read API (JSON dicts),
+today's service-level counts and the router's live ones, and the bounds of a local day;
+without sockets or clocks."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from omnivox.wallboard import LevelCounts, build_board, day_bounds
+import pytest
+
+from omnivox.wallboard import LevelCounts, build_board, day_bounds, live_level
 from routing.core.model import Service
+from routing.core.service_level import Tally, at_risk
 
 MON, TUE = date(2026, 3, 9), date(2026, 3, 10)
 SERVICES = {
     "billing": Service("billing", requires={"billing": 5}, sl_target_s=20, sl_percent=80),
-    "tv_support": Service("tv_support", requires={"tv": 5}, sl_target_s=30, sl_percent=90),
+    "tv_support": Service(
+        "tv_support", requires={"tv": 5}, sl_target_s=30, sl_percent=90, sl_window_s=600
+    ),
 }
 
 
@@ -129,3 +135,62 @@ def test_board_tolerates_missing_or_odd_fields() -> None:
     ]
     assert board["totals"]["agents"]["break_glass"] == 1
     assert board["services"][0]["oldest_wait_s"] == 0.0
+
+
+def test_live_level_is_the_routers_window_beside_today_and_behind_is_its_at_risk_set() -> None:
+    tallies = {"billing": Tally(met=6, missed=3, late=1), "tv_support": Tally(met=9, missed=1)}
+    risky = at_risk(tallies, SERVICES)  # the router's own verdict: billing 60 % < 80 %
+    contacts = [contact("x", "retired", "waiting", 7.0)]
+    levels = {"billing": LevelCounts(answered=4, in_target=4)}
+    board = build_board(
+        SERVICES, [], contacts, levels, now=0.0, day=MON, live=tallies, at_risk=risky
+    )
+
+    billing, tv, retired = board["services"]
+    assert billing["live"] == {
+        "window_s": 900.0,
+        "measured": True,
+        "met": 6,
+        "missed": 3,
+        "late": 1,
+        "percent": 60.0,
+        "behind": True,
+        "status": "behind",
+    }
+    # today's figure sits beside it, computed its own way: 100 % today, behind live
+    assert billing["sl"]["percent"] == 100.0 and billing["sl"]["status"] == "ok"
+    assert tv["live"]["percent"] == 90.0 and tv["live"]["window_s"] == 600
+    assert (tv["live"]["behind"], tv["live"]["status"]) == (False, "ok")  # 90 % of 90 %: met
+    assert retired["live"]["measured"] is False and retired["live"]["window_s"] is None
+    assert retired["live"]["percent"] is None and retired["live"]["status"] == "none"
+    assert board["totals"]["behind"] == 1
+
+
+def test_nothing_counted_or_not_measured_has_no_live_percent() -> None:
+    service = SERVICES["billing"]
+    empty = live_level(Tally(), service, False)
+    assert (empty["measured"], empty["percent"], empty["status"]) == (True, None, "none")
+    unread = live_level(None, service, False)
+    assert (unread["measured"], unread["percent"], unread["met"]) == (False, None, 0)
+    # before the router's first read (or while no service acts on its level): no tallies
+    board = build_board(SERVICES, [], [], {}, now=0.0, day=MON)
+    assert [s["live"]["measured"] for s in board["services"]] == [False, False]
+    assert board["totals"]["behind"] == 0
+
+
+def test_live_percent_is_rounded_down_so_a_level_shown_at_the_goal_is_not_behind() -> None:
+    service = SERVICES["billing"]  # goal 80 %
+    almost = Tally(met=7999, missed=2000, late=1)  # 79.99 %
+    assert at_risk({"billing": almost}, SERVICES) == {"billing"}
+    assert live_level(almost, service, True)["percent"] == 79.9
+    assert live_level(Tally(met=2, missed=1), service, False)["percent"] == 66.6
+    assert live_level(Tally(met=4, late=1), service, False)["percent"] == 80.0
+    assert live_level(Tally(met=1), service, False)["percent"] == 100.0
+    assert live_level(Tally(missed=2), service, True)["percent"] == 0.0
+
+
+def test_a_live_count_that_is_not_a_whole_number_is_refused() -> None:
+    with pytest.raises(ValueError, match="whole number"):
+        live_level(Tally(met=-1), SERVICES["billing"], False)
+    with pytest.raises(ValueError, match="whole number"):
+        live_level(Tally(met=1.5), SERVICES["billing"], False)  # type: ignore[arg-type]

@@ -1,14 +1,19 @@
 """The wallboard's content, computed without I/O: the board, and the bounds of a local day.
 
 The board is built from the router's read API (``agents()``, ``contacts()`` as JSON dicts) and
-its services (``routing.core.model.Service``: ``sl_target_s``, ``sl_percent``), and today's
-service-level counts, which the feed reads from the store (the reports' rule: answered within
-the target / (answered + abandoned), in percent, over contacts queued today).
+its services (``routing.core.model.Service``: ``sl_target_s``, ``sl_percent``,
+``sl_window_s``), and two service levels per service, side by side:
+
+- ``sl``, today: counts the feed reads from the store (the reports' rule: answered within the
+  target / (answered + abandoned), in percent, over contacts queued today, local day);
+- ``live``: the router's rolling window (``Router.levels``: ``routing.core.service_level``,
+  met / (met + missed + late) over the last ``sl_window_s``), with ``behind`` from the
+  router's own at-risk set: what its decisions act on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol
@@ -26,6 +31,22 @@ class ServiceTarget(Protocol):
 
     @property
     def sl_percent(self) -> float: ...
+
+    @property
+    def sl_window_s(self) -> float: ...
+
+
+class WindowCounts(Protocol):
+    """One service's counts over its rolling window (``routing.core.service_level.Tally``)."""
+
+    @property
+    def met(self) -> int: ...
+
+    @property
+    def missed(self) -> int: ...
+
+    @property
+    def late(self) -> int: ...
 
 
 @dataclass(slots=True)
@@ -52,6 +73,41 @@ def day_bounds(day: date, tz: tzinfo | None) -> tuple[datetime, datetime]:
         return moment.replace(tzinfo=tz) if tz is not None else moment.astimezone()
 
     return midnight(day), midnight(day + timedelta(days=1))
+
+
+def live_level(
+    counts: WindowCounts | None, service: ServiceTarget | None, behind: bool
+) -> dict[str, Any]:
+    """The router's live service level of one service as JSON.
+
+    ``percent`` is met / (met + missed + late), rounded down to 0.1 so a level shown at the
+    goal is never behind it; None with nothing counted, or while the router has no figure
+    for the service (``measured`` False: before its first read, or while no service acts on
+    its level). ``status``: "behind" when the router has it at risk, else "none" without a
+    percent, else "ok"."""
+    met, missed, late = (
+        (_count(counts.met), _count(counts.missed), _count(counts.late))
+        if counts is not None
+        else (0, 0, 0)
+    )
+    total = met + missed + late
+    percent = (1000 * met // total) / 10 if total else None
+    return {
+        "window_s": service.sl_window_s if service is not None else None,
+        "measured": counts is not None,
+        "met": met,
+        "missed": missed,
+        "late": late,
+        "percent": percent,
+        "behind": behind,
+        "status": "behind" if behind else "none" if percent is None else "ok",
+    }
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"a service-level count must be a whole number >= 0, not {value!r}")
+    return value
 
 
 def _state_rank(state: str) -> int:
@@ -86,9 +142,13 @@ def build_board(
     *,
     now: float,
     day: date,
+    live: Mapping[str, WindowCounts] | None = None,
+    at_risk: Set[str] = frozenset(),
 ) -> dict[str, Any]:
     """The board as JSON: per service the callers waiting and the oldest wait, service level
-    today and member agents by state; every agent signed in (not offline) with time in state."""
+    today (``levels``) and live (``live``, ``at_risk``: the router's) and member agents by
+    state; every agent signed in (not offline) with time in state."""
+    live = live or {}
     rows = []
     for name in _service_names(services, agents, contacts):
         mine = [c for c in contacts if c.get("service") == name]
@@ -120,6 +180,7 @@ def build_board(
                         else "behind"
                     ),
                 },
+                "live": live_level(live.get(name), service, name in at_risk),
                 "agents": _by_state(members),
             }
         )
@@ -144,6 +205,7 @@ def build_board(
         ],
         "totals": {
             "waiting": sum(r["waiting"] for r in rows),
+            "behind": sum(1 for r in rows if r["live"]["behind"]),
             "agents": _by_state(agents),
         },
     }

@@ -6,6 +6,10 @@ recorder on every instance): one GROUP BY per refresh, so every instance over on
 shows the same figure and a restart keeps it. The figures are read again when this instance
 sees a contact answered or abandoned, and otherwise when they are older than ``refresh_s``
 (1 s), which is how another instance's calls show up here.
+
+The live service level (rolling window, behind target) is what the router last read
+(``Router.levels``, refreshed on its tick at most every second from the shared routing state):
+no read of its own, so a board shows it at most a tick plus a push (``period_s``) late.
 """
 
 from __future__ import annotations
@@ -15,15 +19,31 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from datetime import date, datetime, tzinfo
 from typing import Any, Protocol
 
 from customers.store.report_queries import ServiceFigures
 from omnivox.reports.services import DEFAULT_TARGET_S
-from omnivox.wallboard.board import LevelCounts, ServiceTarget, build_board, day_bounds
+from omnivox.wallboard.board import (
+    LevelCounts,
+    ServiceTarget,
+    WindowCounts,
+    build_board,
+    day_bounds,
+)
 
 OUTCOMES = frozenset({"routing.answered", "routing.abandoned"})
+
+
+class LiveLevels(Protocol):
+    """The service levels a router last read (``routing.service.levels.ServiceLevels``)."""
+
+    @property
+    def tallies(self) -> Mapping[str, WindowCounts]: ...
+
+    @property
+    def at_risk(self) -> Set[str]: ...
 
 
 class BoardSource(Protocol):
@@ -31,6 +51,9 @@ class BoardSource(Protocol):
 
     @property
     def services(self) -> Mapping[str, ServiceTarget]: ...
+
+    @property
+    def levels(self) -> LiveLevels: ...
 
     async def agents(self) -> list[dict[str, Any]]: ...
 
@@ -148,10 +171,12 @@ class Wallboard:
             return self._levels
 
     async def board(self) -> dict[str, Any]:
-        """A fresh board from the router's current state and today's service level."""
+        """A fresh board from the router's current state, today's service level and the
+        router's live one."""
         agents = await self.source.agents()
         contacts = await self.source.contacts()
         levels = await self.levels()
+        live = self.source.levels
         return build_board(
             self.source.services,
             agents,
@@ -159,6 +184,8 @@ class Wallboard:
             levels,
             now=self._clock(),
             day=self.today(),
+            live=live.tallies,
+            at_risk=live.at_risk,
         )
 
     def subscribe(self) -> Subscriber:
