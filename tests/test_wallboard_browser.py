@@ -13,7 +13,7 @@ from aiohttp import WSCloseCode
 
 from customers.store import CustomerStore
 from omnivox.wallboard.http import SOCKETS
-from tests.wallboard_helpers import ami, running, transfer
+from tests.wallboard_helpers import abandoned_call, ami, answered_call, running, transfer
 
 pytestmark = [
     pytest.mark.browser,
@@ -82,6 +82,58 @@ async def test_supervisor_watches_the_board_change_live(
         await page.wait_for_selector("#conn[data-conn=up]", timeout=5000)
         await board.bus.publish("ivr.transfer", transfer("c2"))
         await page.wait_for_selector(f"{billing}[data-waiting='1']", timeout=1000)
+        assert errors == []
+
+
+async def test_live_service_level_shows_counts_and_behind_target(
+    browser: Any, sqlite_store: CustomerStore
+) -> None:
+    async with running(sqlite_store, period_s=0.3) as board:
+        ann = await board.agent("ann", skills={"billing": 7})
+        await board.agent("sue", role="supervisor")
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        await page.goto(str(board.client.make_url("/")))
+        await page.fill("#login", "sue")
+        await page.fill("#password", "pw-sue")
+        await page.click("#signin-submit")
+        await page.wait_for_url("**/desktop")
+        await page.goto(str(board.client.make_url("/wallboard")))
+        billing, live = "[data-service=billing]", "[data-service=billing] .live"
+
+        # measured, nothing counted: a dash, not 0 %; no marker
+        await page.wait_for_selector(f"{live} .counts:text('0 met · 0 missed · 0 late')")
+        assert await page.text_content(f"{live} .value") == "—"
+        assert await page.get_attribute(live, "data-status") == "none"
+        assert await page.text_content(f"{live} .label") == "live, last 15 min"
+        assert await page.locator(".behind").count() == 0
+
+        await answered_call(board, "ann", ann.id, "c1")
+        await page.wait_for_selector(f"{live}[data-status=ok]", timeout=3000)
+        assert await page.text_content(f"{live} .value") == "100.0%"
+        assert await page.text_content(f"{live} .counts") == "1 met · 0 missed · 0 late"
+        title = await page.get_attribute(live, "title")
+        assert title is not None and "goal 80% in 20 s" in title and "last 15 min" in title
+
+        # a caller hangs up waiting: 50 % of 80 %, the router has billing at risk
+        await abandoned_call(board, "c2")
+        await page.wait_for_selector(f"{billing}[data-at-risk=true]", timeout=3000)
+        assert await page.text_content(f"{billing} h3 .behind") == "▲ behind target"
+        assert await page.text_content(f"{live} .value") == "50.0%"
+        assert await page.get_attribute(live, "data-status") == "behind"
+        assert await page.text_content(f"{live} .counts") == "1 met · 1 missed · 0 late"
+        assert await page.text_content("#total-behind") == "1"
+        red = await page.eval_on_selector(f"{live} .value", "e => getComputedStyle(e).color")
+        assert red == "rgb(255, 93, 93)"  # --bad
+        # today's level sits beside it; tv_support has counted nothing
+        assert await page.text_content(f"{billing} .sl .value") == "50.0%"
+        tv = "[data-service=tv_support]"
+        assert await page.text_content(f"{tv} .live .value") == "—"
+        assert await page.get_attribute(tv, "data-at-risk") == "false"
+        assert await page.text_content(f"{tv} .live .label") == "live, last 15 min"
+        await page.screenshot(path="/tmp/omnivox/wallboard-live.png")
         assert errors == []
 
 

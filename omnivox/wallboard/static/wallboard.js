@@ -56,6 +56,26 @@
     return box;
   }
 
+  function span(seconds) {
+    if (seconds === null || seconds === undefined) return "";
+    return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
+  }
+
+  // the router's live level: its rolling window, "—" with nothing counted
+  function liveFigure(s) {
+    const live = s.live;
+    const value = live.percent === null ? "—" : `${live.percent.toFixed(1)}%`;
+    const counts = `${live.met} met · ${live.missed} missed · ${live.late} late`;
+    const goal = s.sl.goal_percent === null ? "" : `goal ${s.sl.goal_percent}% in ${s.sl.target_s} s`;
+    const title = live.measured
+      ? `Live service level, last ${span(live.window_s)}: ${counts}. ${goal}`
+      : "The router has not measured this service's level (yet).";
+    const box = figure("live", value, `live, last ${span(live.window_s)}`,
+      { "data-status": live.status, title });
+    box.append(el("div", { class: "counts" }, live.measured ? counts : "not measured"));
+    return box;
+  }
+
   function serviceCard(s, extra) {
     const oldest = s.waiting ? s.oldest_wait_s + extra : 0;
     const target = s.sl.target_s;
@@ -63,11 +83,18 @@
       : oldest >= target / 2 ? "warn" : "";
     const sl = s.sl.percent === null ? "—" : `${s.sl.percent.toFixed(1)}%`;
     const goal = s.sl.goal_percent === null ? "" : `goal ${s.sl.goal_percent}% in ${target} s`;
-    return el("article", { class: "card", "data-service": s.name, "data-waiting": s.waiting },
-      el("h3", {}, s.name, el("span", { class: "muted" }, s.ringing ? `${s.ringing} ringing` : "")),
+    const behind = s.live.behind
+      ? el("span", { class: "behind", role: "status" }, "▲ behind target") : "";
+    return el("article", {
+      class: "card", "data-service": s.name, "data-waiting": s.waiting,
+      "data-at-risk": s.live.behind ? "true" : "false",
+    },
+      el("h3", {}, el("span", { class: "name" }, s.name, behind),
+        el("span", { class: "muted" }, s.ringing ? `${s.ringing} ringing` : "")),
       el("div", { class: "figures" },
         figure("waiting", s.waiting, "waiting"),
         figure("oldest", s.waiting ? clock(oldest) : "—", "oldest wait", { "data-level": level }),
+        liveFigure(s),
         figure("sl", sl, "service level today", { "data-status": s.sl.status })),
       el("div", { class: "detail" },
         `${s.sl.answered} answered (${s.sl.in_target} in target), ${s.sl.abandoned} abandoned,`
@@ -91,6 +118,8 @@
     const t = board.totals;
     $("#totals").replaceChildren(
       el("span", {}, el("b", { id: "total-waiting" }, t.waiting), " waiting"),
+      el("span", { "data-behind": t.behind ? "true" : "false" },
+        el("b", { id: "total-behind" }, t.behind), " behind target"),
       ...["ready", "on_call", "wrap_up", "not_ready"].map((state) =>
         el("span", {}, el("b", {}, t.agents[state] || 0), ` ${LABELS[state]}`)));
     $("#updated").textContent = `updated ${new Date(board.at * 1000).toLocaleTimeString()}`;
