@@ -54,14 +54,14 @@ class Routers:
         self.prefix = f"omnivox:test:{secrets.token_hex(6)}:"
         self.states: list[RoutingState] = []
 
-    async def router(self, client: Any = None) -> Router:
+    async def router(self, client: Any = None, publish: Any = None) -> Router:
         if self.kind == "memory":
             assert not self.states, "memory: one instance"
             state: RoutingState = MemoryState(self.services, self.clock)
         else:
             state = RedisState(client, self.services, prefix=self.prefix, clock=self.clock)
         self.states.append(state)
-        return Router(state)
+        return Router(state, publish=publish)
 
 
 @asynccontextmanager
@@ -259,3 +259,22 @@ async def test_levels_are_read_at_most_every_second_and_kept_when_a_read_fails()
     state.service_levels = broken  # type: ignore[method-assign]
     clock.now += 5
     assert await levels.refresh() == {"billing"}  # the last set stays
+
+
+async def test_a_change_of_the_services_behind_is_published(routers) -> None:
+    made, client = routers
+    events: list[tuple[str, dict[str, Any]]] = []
+
+    async def publish(topic: str, payload: Any) -> None:
+        events.append((topic, dict(payload)))
+
+    router = await made.router(client, publish)
+    await router.queue_call(transfer("c0"))
+    await router._tick()  # nobody behind yet: nothing to say
+    assert [p for t, p in events if t == "routing.levels"] == []
+    made.clock.now += 25  # c0 waits past billing's 20 s target
+    await router._tick()
+    assert [p for t, p in events if t == "routing.levels"] == [{"at_risk": ["billing"]}]
+    made.clock.now += 2  # read again (at most every second), still behind: not again
+    await router._tick()
+    assert len([t for t, _ in events if t == "routing.levels"]) == 1

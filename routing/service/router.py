@@ -58,7 +58,8 @@ def member_services(services: Mapping[str, Service], skills: Mapping[str, int]) 
 
 class Router:
     """One router instance over a :class:`RoutingState`; ``publish`` tells the desktop and
-    reports (topics ``routing.queued|offered|answered|missed|ended|abandoned|agent``)."""
+    reports (topics ``routing.queued|offered|answered|missed|ended|abandoned|agent``, and
+    ``routing.levels`` when the set of services behind their service level changes)."""
 
     def __init__(
         self,
@@ -391,7 +392,9 @@ class Router:
             await self._announce.agent(released.agent_id)
         for agent_id in swept.wrapped_up:
             await self._announce.agent(agent_id)
-        await self._levels.refresh()
+        behind = self._levels.at_risk
+        if await self._levels.refresh() != behind:  # the wallboard shows it at once
+            await self._announce.emit("routing.levels", {"at_risk": sorted(self._levels.at_risk)})
         now, since = self.now(), self._last_tick
         self._last_tick = now
         leader = self._leader.is_leader
