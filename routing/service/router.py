@@ -423,7 +423,7 @@ class Router:
                     contact_id,
                     ttl_s=self._offer_timeout_s,
                     cache=self._cache,
-                    at_risk=self._levels.at_risk,
+                    at_risk=at_risk,
                 )
             await self._offered(offer)
         for agent_id in touched.agents:
