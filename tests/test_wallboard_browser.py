@@ -21,23 +21,28 @@ pytestmark = [
 ]
 
 
+async def supervisor_on_wallboard(browser: Any, board: Any) -> tuple[Any, list[str]]:
+    """Sue (supervisor) signs in and opens /wallboard; the list collects script errors."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    await page.goto(str(board.client.make_url("/")))
+    await page.fill("#login", "sue")
+    await page.fill("#password", "pw-sue")
+    await page.click("#signin-submit")
+    await page.wait_for_url("**/desktop")
+    await page.goto(str(board.client.make_url("/wallboard")))
+    return page, errors
+
+
 async def test_supervisor_watches_the_board_change_live(
     browser: Any, sqlite_store: CustomerStore
 ) -> None:
     async with running(sqlite_store) as board:
         ann = await board.agent("ann", skills={"billing": 7})
         await board.agent("sue", role="supervisor")
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-
-        await page.goto(str(board.client.make_url("/")))
-        await page.fill("#login", "sue")
-        await page.fill("#password", "pw-sue")
-        await page.click("#signin-submit")
-        await page.wait_for_url("**/desktop")
-        await page.goto(str(board.client.make_url("/wallboard")))
+        page, errors = await supervisor_on_wallboard(browser, board)
         await page.wait_for_selector("#conn[data-conn=up]")
         billing = "[data-service=billing]"
         await page.wait_for_selector(f"{billing}[data-waiting='0']")
@@ -91,16 +96,7 @@ async def test_live_service_level_shows_counts_and_behind_target(
     async with running(sqlite_store, period_s=0.3) as board:
         ann = await board.agent("ann", skills={"billing": 7})
         await board.agent("sue", role="supervisor")
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        await page.goto(str(board.client.make_url("/")))
-        await page.fill("#login", "sue")
-        await page.fill("#password", "pw-sue")
-        await page.click("#signin-submit")
-        await page.wait_for_url("**/desktop")
-        await page.goto(str(board.client.make_url("/wallboard")))
+        page, errors = await supervisor_on_wallboard(browser, board)
         billing, live = "[data-service=billing]", "[data-service=billing] .live"
 
         # measured, nothing counted: a dash, not 0 %; no marker
